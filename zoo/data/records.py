@@ -1,0 +1,70 @@
+"""Reading records from text files with errors that name the file and line, and records -> tf.data."""
+
+import bz2
+import gzip
+import os
+from pathlib import Path
+
+from zoo.errors import ZooDataError
+
+
+def open_text(path, encoding="utf-8"):
+    """Opens a text file, also when it is `.gz` or `.bz2` compressed; strict decoding."""
+    path = Path(path)
+    if not path.is_file():
+        raise ZooDataError(path, "no such file")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding=encoding, newline="")
+    if path.suffix == ".bz2":
+        return bz2.open(path, "rt", encoding=encoding, newline="")
+    return open(path, encoding=encoding, newline="")
+
+
+def numbered_lines(path, encoding="utf-8"):
+    """Yields (line number, line without its line ending); a byte that is not `encoding` names its line."""
+    with open_text(path, encoding) as handle:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(handle, start=1):
+                yield lineno, line.rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            raise ZooDataError(path, f"not valid {encoding} ({error.reason})", line=lineno + 1) from None
+
+
+def split_fields(path, lineno, line, sep, at_least, names=None):
+    """Splits a line on `sep`; fewer than `at_least` fields is an error naming the file and line."""
+    fields = line.split(sep)
+    if len(fields) < at_least:
+        what = f" ({', '.join(names)})" if names else ""
+        raise ZooDataError(path, f"expected {at_least} fields{what}, found {len(fields)}", line=lineno)
+    return fields
+
+
+def parse_number(path, lineno, text, field, kind=float):
+    try:
+        return kind(text)
+    except ValueError:
+        raise ZooDataError(path, f"field {field!r} is not a number: {text!r}", line=lineno) from None
+
+
+def to_dataset(records):
+    """A `tf.data.Dataset` of dicts, one per record, from a list of NamedTuples (the loaders' records)."""
+    import tensorflow as tf
+
+    if not records:
+        raise ValueError("to_dataset() needs at least one record")
+    columns = {}
+    for name in records[0]._fields:
+        values = [getattr(record, name) for record in records]
+        if isinstance(values[0], (tuple, list)):
+            values = tf.ragged.constant([list(v) for v in values])
+        columns[name] = values
+    return tf.data.Dataset.from_tensor_slices(columns)
+
+
+def data_dir():
+    """Where prepared data sets live: $ZOO_DATA_DIR, else the user's cache folder."""
+    if os.environ.get("ZOO_DATA_DIR"):
+        return Path(os.environ["ZOO_DATA_DIR"]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "zoo"

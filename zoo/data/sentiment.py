@@ -1,0 +1,37 @@
+"""Sentences with a human sentiment score, from Hutto & Gilbert (ICWSM 2014), the VADER ground truth.
+
+Original format: `*_GroundTruth.txt`, tab-separated id, mean score (-4 to +4), text; no header.
+"""
+
+from typing import NamedTuple
+
+from zoo.data.records import numbered_lines, parse_number, split_fields
+
+FILES = {"vader-movie-reviews": "movieReviewSnippets_GroundTruth.txt"}
+
+
+class ScoredText(NamedTuple):
+    id: str
+    score: float
+    text: str
+
+
+def read_ground_truth(path):
+    texts = []
+    for lineno, line in numbered_lines(path):
+        if line:
+            fields = split_fields(path, lineno, line, "\t", 3, ("id", "score", "text"))
+            text = "\t".join(fields[2:])
+            texts.append(ScoredText(fields[0], parse_number(path, lineno, fields[1], "score"), text))
+    return texts
+
+
+def load_vader_movie_reviews(*, path=None):
+    """10,605 movie-review sentences, each with the mean of 10 people's sentiment ratings."""
+    from zoo.data import catalogue
+
+    return read_ground_truth(path or catalogue.require("vader-movie-reviews") / FILES["vader-movie-reviews"])
+
+
+def count_records(folder):
+    return {"sentences": len(read_ground_truth(folder / FILES["vader-movie-reviews"]))}

@@ -1,0 +1,49 @@
+"""STS Benchmark: sentence pairs with a human similarity score from 0 to 5.
+
+Original format (as SemEval distributes it): tab-separated, no header; genre, source, year, id, score, sentence 1,
+sentence 2, and on some lines extra columns (the source of each sentence), which are ignored.
+"""
+
+from typing import NamedTuple
+
+from zoo.data.records import numbered_lines, parse_number, split_fields
+
+SPLITS = ("train", "dev", "test")
+FILES = {split: f"sts-{split}.csv" for split in SPLITS}
+TFDS_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
+
+
+class SentencePair(NamedTuple):
+    sentence1: str
+    sentence2: str
+    score: float
+    genre: str
+
+
+def read_stsb_file(path):
+    pairs = []
+    for lineno, line in numbered_lines(path):
+        if not line:
+            continue
+        fields = split_fields(path, lineno, line, "\t", 7, ("genre", "source", "year", "id", "score", "s1", "s2"))
+        score = parse_number(path, lineno, fields[4], "score")
+        pairs.append(SentencePair(fields[5], fields[6], score, fields[0]))
+    return pairs
+
+
+def load_stsb(split="test", *, path=None, tfds_name=None, tfds_data_dir=None):
+    """STS-B pairs of one split: from `path` (original format), a prepared TFDS data set, or the shipped copy."""
+    from zoo.data import catalogue, tfds_source
+
+    if split not in SPLITS:
+        raise ValueError(f"unknown STS-B split {split!r}; choose one of {', '.join(SPLITS)}")
+    if tfds_name:
+        return [
+            SentencePair(e["sentence1"].decode(), e["sentence2"].decode(), float(e["label"]), "tfds")
+            for e in tfds_source.examples(tfds_name, TFDS_SPLITS[split], tfds_data_dir)
+        ]
+    return read_stsb_file(path or catalogue.require("stsb") / FILES[split])
+
+
+def count_records(folder):
+    return {split: len(read_stsb_file(folder / name)) for split, name in FILES.items()}
