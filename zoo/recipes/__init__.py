@@ -1,0 +1,35 @@
+"""The recipes: one short script each, runnable as `zoo run NAME` or `python -m zoo.recipes.NAME`.
+
+Each recipe module has a docstring (what, data, expected result) and `main(argv) -> dict` that trains,
+evaluates, exports and checks, returning its headline metric and export paths for `zoo tour`.
+"""
+
+import importlib
+from dataclasses import dataclass
+
+from zoo.errors import ZooInputError
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    family: str
+    data: str
+    exports: str  # what each export takes and returns
+    summary: str
+
+    def load(self):
+        return importlib.import_module(f"zoo.recipes.{self.name}")
+
+
+CATALOGUE = {r.name: r for r in [
+    Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
+           "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities, label",
+           "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),
+]}
+
+
+def get(name):
+    if name not in CATALOGUE:
+        raise ZooInputError(f"unknown recipe {name!r}; known recipes: {', '.join(CATALOGUE)}")
+    return CATALOGUE[name]

@@ -1,0 +1,116 @@
+"""Exports a Keras model as a versioned SavedModel that TF Serving loads: `saved_models/<name>/<N>/`.
+
+The export is written to a temporary folder beside the versions (TF Serving ignores names that are not
+integers) and renamed into place once complete, so an interrupted export never leaves a half-written version.
+Its `serving_default` signature keeps the model's own input names (`text`, or the feature names) and output
+names (`embedding`, `probabilities`...), and `assets.extra/tf_serving_warmup_requests` holds a real request.
+"""
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.serving.models_config import write_models_config
+
+SIGNATURE = "serving_default"
+WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
+
+
+def lookup_tables(model):
+    """The lookup tables (and other TF resources) a model holds: an ExportArchive must track them itself."""
+    from tensorflow.saved_model.experimental import TrackableResource
+
+    return [t for t in tf.train.TrackableView(model).descendants() if isinstance(t, TrackableResource)]
+
+
+def input_signature_of(model):
+    """{name: TensorSpec} of a functional model's inputs, batch dimension left open."""
+    specs = {}
+    for tensor in model.inputs:
+        name = tensor.name.split(":")[0]
+        specs[name] = tf.TensorSpec([None, *tensor.shape[1:]], tf.as_dtype(tensor.dtype), name=name)
+    return specs
+
+
+def serving_function(model, specs, output_name):
+    """model(features) as a function of a dict of named tensors, returning a dict of named outputs."""
+    names = list(specs)
+
+    def serve(features):
+        outputs = model(features[names[0]] if len(names) == 1 else features, training=False)
+        return outputs if isinstance(outputs, dict) else {output_name: outputs}
+
+    return serve
+
+
+def write_warmup_requests(path, model_name, examples, specs):
+    """TF Serving replays these Predict requests when it loads the model; `zoo check` runs them too."""
+    from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = SIGNATURE
+    for name, spec in specs.items():
+        if name not in examples:
+            raise ValueError(f"warm-up examples lack input {name!r}; the signature takes {sorted(specs)}")
+        request.inputs[name].CopyFrom(tf.make_tensor_proto(np.asarray(examples[name]), dtype=spec.dtype))
+    log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        writer.write(log.SerializeToString())
+
+
+def versions(model_dir):
+    return sorted(int(p.name) for p in Path(model_dir).glob("*") if p.is_dir() and p.name.isdigit())
+
+
+def _remove_abandoned_temporaries(model_dir):
+    """Temporary folders of exports whose process is gone (killed mid-write)."""
+    for folder in Path(model_dir).glob(".tmp-*"):
+        pid = folder.name.split("-")[1]
+        try:
+            os.kill(int(pid), 0)
+        except (ValueError, ProcessLookupError):
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def export(model, name, warmup_examples, *, root="saved_models", input_signature=None, output_name="embedding"):
+    """Writes `model` to `<root>/<name>/<N>/` (N = next version) and refreshes `<root>/models.config`.
+
+    `warmup_examples` maps each input name to a small batch of real inputs. `input_signature` ({name:
+    TensorSpec}) is needed only where the model has no functional inputs.
+    """
+    specs = input_signature or input_signature_of(model)
+    model_dir = Path(root) / name
+    model_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_temporaries(model_dir)
+    temporary = model_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        # Not archive.track(model): with TF 2.21 that saves every weight twice (the Keras variable and the
+        # tf.Variable the endpoint captures), an export twice the model's size. The endpoint brings the
+        # variables it uses; the lookup tables are tracked one by one.
+        archive = keras.export.ExportArchive()
+        for table in lookup_tables(model):
+            archive.track(table)
+        archive.add_endpoint(SIGNATURE, serving_function(model, specs, output_name), input_signature=[specs])
+        archive.write_out(str(temporary), verbose=False)
+        write_warmup_requests(temporary / WARMUP_FILE, name, warmup_examples, specs)
+        while True:  # another export may take the same number between our look and our rename
+            version = (versions(model_dir) or [0])[-1] + 1
+            try:
+                temporary.rename(model_dir / str(version))
+                break
+            except OSError:
+                if not (model_dir / str(version)).exists():
+                    raise
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    write_models_config(root)
+    return model_dir / str(version)

@@ -1,0 +1,25 @@
+"""`saved_models/models.config`: the model server's config listing every model under `saved_models/`."""
+
+import os
+from pathlib import Path
+
+
+def write_models_config(root="saved_models", base_path="/models"):
+    """Regenerates `<root>/models.config` for every model folder holding a version; `base_path` is where the
+    server sees `root` (`docker run -v $PWD/saved_models:/models ...`)."""
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+
+    root = Path(root)
+    config = model_server_config_pb2.ModelServerConfig()
+    for model_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if any(child.is_dir() and child.name.isdigit() for child in model_dir.iterdir()):
+            entry = config.model_config_list.config.add()
+            entry.name = model_dir.name
+            entry.base_path = f"{base_path}/{model_dir.name}"
+            entry.model_platform = "tensorflow"
+    path = root / "models.config"
+    temporary = path.with_name(f".models.config.{os.getpid()}")
+    temporary.write_text(text_format.MessageToString(config))
+    os.replace(temporary, path)
+    return path

@@ -1,0 +1,271 @@
+"""Loads a SavedModel the way TF Serving does and runs its warm-up requests; prints one JSON report.
+
+Run as a script in a fresh process (`python -P servable_probe.py EXPORT`), never imported: this process imports
+only `tensorflow` and `tensorflow_text`, the ops a stock model server links. The model is loaded by TensorFlow's
+C++ SavedModel loader (`LoadSavedModel`, reached through the C API's `TF_LoadSessionFromSavedModel`) into a TF1
+session, and `serving_default` runs through `TF_SessionRun`, as the model server runs a Predict request.
+
+The warm-up file holds PredictionLog protos (tensorflow-serving-api); their few fields are decoded here from the
+wire format, so that this process needs no package beyond the two above.
+"""
+
+import ctypes
+import json
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import tensor_pb2
+from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
+from tensorflow.python.framework import op_def_registry
+
+TF_STRING = 7
+TSTRING_BYTES = 24  # sizeof(TF_TString) on 64-bit platforms
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+
+
+# === Protobuf wire format (PredictionLog -> PredictLog -> PredictRequest) ===
+def _varint(buffer, pos):
+    result = shift = 0
+    while True:
+        byte = buffer[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _fields(buffer):
+    """Yields (field number, value) of a serialized message; length-delimited values are bytes."""
+    pos = 0
+    while pos < len(buffer):
+        key, pos = _varint(buffer, pos)
+        number, wire_type = key >> 3, key & 7
+        if wire_type == 0:
+            value, pos = _varint(buffer, pos)
+        elif wire_type == 2:
+            length, pos = _varint(buffer, pos)
+            value, pos = buffer[pos : pos + length], pos + length
+        elif wire_type in (1, 5):
+            size = 8 if wire_type == 1 else 4
+            value, pos = buffer[pos : pos + size], pos + size
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire_type}")
+        yield number, value
+
+
+def decode_predict_request(prediction_log):
+    """(signature name, {input name: numpy array}) of a serialized PredictionLog holding a PredictLog."""
+    predict_logs = [v for n, v in _fields(prediction_log) if n == 6]  # PredictionLog.predict_log
+    if not predict_logs:
+        raise ValueError("warm-up record is not a PredictLog (only Predict requests are checked)")
+    request = next(v for n, v in _fields(predict_logs[0]) if n == 1)  # PredictLog.request
+    signature, inputs = "serving_default", {}
+    for number, value in _fields(request):
+        if number == 1:  # model_spec
+            signature = next((v.decode() for n, v in _fields(value) if n == 3), "") or signature
+        elif number == 2:  # inputs: map<string, TensorProto>
+            entry = dict(_fields(value))
+            inputs[entry[1].decode()] = tf.make_ndarray(tensor_pb2.TensorProto.FromString(entry[2]))
+    return signature, inputs
+
+
+# === The C API ===
+class _Buffer(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("length", ctypes.c_size_t), ("dealloc", ctypes.c_void_p)]
+
+
+class _Output(ctypes.Structure):
+    _fields_ = [("oper", ctypes.c_void_p), ("index", ctypes.c_int)]
+
+
+class CApi:
+    """The handful of C API functions the loader and a session run need."""
+
+    def __init__(self):
+        folder = os.path.dirname(tf.__file__)
+        self._libraries = [ctypes.CDLL(os.path.join(folder, name), mode=ctypes.RTLD_GLOBAL)
+                           for name in ("libtensorflow_cc.so.2", "libtensorflow_framework.so.2")]
+        P, I64, SIZE = ctypes.c_void_p, ctypes.c_int64, ctypes.c_size_t
+        self._declare("TF_NewStatus", P, [])
+        self._declare("TF_GetCode", ctypes.c_int, [P])
+        self._declare("TF_Message", ctypes.c_char_p, [P])
+        self._declare("TF_NewBuffer", ctypes.POINTER(_Buffer), [])
+        self._declare("TF_NewSessionOptions", P, [])
+        self._declare("TF_NewGraph", P, [])
+        self._declare("TF_LoadSessionFromSavedModel", P, [P, P, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
+                                                          ctypes.c_int, P, ctypes.POINTER(_Buffer), P])
+        self._declare("TF_GraphOperationByName", P, [P, ctypes.c_char_p])
+        self._declare("TF_AllocateTensor", P, [ctypes.c_int, ctypes.POINTER(I64), ctypes.c_int, SIZE])
+        self._declare("TF_DeleteTensor", None, [P])
+        self._declare("TF_TensorData", P, [P])
+        self._declare("TF_TensorByteSize", SIZE, [P])
+        self._declare("TF_TensorType", ctypes.c_int, [P])
+        self._declare("TF_NumDims", ctypes.c_int, [P])
+        self._declare("TF_Dim", I64, [P, ctypes.c_int])
+        self._declare("TF_StringInit", None, [P])
+        self._declare("TF_StringCopy", None, [P, ctypes.c_char_p, SIZE])
+        self._declare("TF_StringGetDataPointer", P, [P])
+        self._declare("TF_StringGetSize", SIZE, [P])
+        self._declare("TF_SessionRun", None, [P, P, ctypes.POINTER(_Output), ctypes.POINTER(P), ctypes.c_int,
+                                              ctypes.POINTER(_Output), ctypes.POINTER(P), ctypes.c_int, P,
+                                              ctypes.c_int, P, P])
+
+    def _declare(self, name, restype, argtypes):
+        for library in self._libraries:
+            function = getattr(library, name, None)
+            if function is not None:
+                function.restype, function.argtypes = restype, argtypes
+                setattr(self, name, function)
+                return
+        raise RuntimeError(f"TensorFlow's C API lacks {name}")
+
+    def check(self, status, what):
+        if self.TF_GetCode(status) != 0:
+            raise RuntimeError(f"{what}: {self.TF_Message(status).decode(errors='replace')}")
+
+    def to_tensor(self, array):
+        dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
+        if array.dtype.kind in "OSU":
+            flat = [v if isinstance(v, bytes) else str(v).encode() for v in array.reshape(-1)]
+            tensor = self.TF_AllocateTensor(TF_STRING, dims, array.ndim, TSTRING_BYTES * len(flat))
+            base = self.TF_TensorData(tensor)
+            for i, value in enumerate(flat):
+                self.TF_StringInit(base + TSTRING_BYTES * i)
+                self.TF_StringCopy(base + TSTRING_BYTES * i, value, len(value))
+            return tensor
+        array = np.ascontiguousarray(array)
+        dtype = tf.as_dtype(array.dtype).as_datatype_enum
+        tensor = self.TF_AllocateTensor(dtype, dims, array.ndim, array.nbytes)
+        ctypes.memmove(self.TF_TensorData(tensor), array.ctypes.data, array.nbytes)
+        return tensor
+
+    def to_numpy(self, tensor):
+        shape = [self.TF_Dim(tensor, d) for d in range(self.TF_NumDims(tensor))]
+        dtype, data = self.TF_TensorType(tensor), self.TF_TensorData(tensor)
+        if dtype == TF_STRING:
+            count = int(np.prod(shape))
+            values = [ctypes.string_at(self.TF_StringGetDataPointer(data + TSTRING_BYTES * i),
+                                       self.TF_StringGetSize(data + TSTRING_BYTES * i)) for i in range(count)]
+            return np.array(values, dtype=object).reshape(shape)
+        raw = ctypes.string_at(data, self.TF_TensorByteSize(tensor))
+        return np.frombuffer(raw, dtype=tf.as_dtype(dtype).as_numpy_dtype).reshape(shape)
+
+
+class LoadedSavedModel:
+    """A SavedModel loaded by the C++ loader into a session, with its signatures; runs them by name."""
+
+    def __init__(self, api, export_dir, tags=("serve",)):
+        self.api, self.status, self.graph = api, api.TF_NewStatus(), api.TF_NewGraph()
+        meta_graph = api.TF_NewBuffer()
+        tag_array = (ctypes.c_char_p * len(tags))(*[t.encode() for t in tags])
+        self.session = api.TF_LoadSessionFromSavedModel(api.TF_NewSessionOptions(), None, export_dir.encode(),
+                                                        tag_array, len(tags), self.graph, meta_graph, self.status)
+        api.check(self.status, "the C++ SavedModel loader failed")
+        self.meta_graph = meta_graph_pb2.MetaGraphDef.FromString(
+            ctypes.string_at(meta_graph.contents.data, meta_graph.contents.length))
+
+    def _endpoint(self, tensor_name):
+        operation, index = tensor_name.rsplit(":", 1)
+        handle = self.api.TF_GraphOperationByName(self.graph, operation.encode())
+        if not handle:
+            raise RuntimeError(f"signature names tensor {tensor_name}, which the graph lacks")
+        return _Output(handle, int(index))
+
+    def run(self, signature_name, inputs):
+        signature = self.meta_graph.signature_def[signature_name]
+        unknown = set(inputs) - set(signature.inputs)
+        if unknown:
+            raise RuntimeError(f"request names input(s) {sorted(unknown)} that {signature_name} lacks")
+        names = sorted(inputs)
+        feeds = (_Output * len(names))(*[self._endpoint(signature.inputs[n].name) for n in names])
+        feed_values = (ctypes.c_void_p * len(names))(*[self.api.to_tensor(np.asarray(inputs[n])) for n in names])
+        out_names = sorted(signature.outputs)
+        fetches = (_Output * len(out_names))(*[self._endpoint(signature.outputs[n].name) for n in out_names])
+        fetch_values = (ctypes.c_void_p * len(out_names))()
+        self.api.TF_SessionRun(self.session, None, feeds, feed_values, len(names), fetches, fetch_values,
+                               len(out_names), None, 0, None, self.status)
+        for tensor in feed_values:
+            self.api.TF_DeleteTensor(tensor)
+        self.api.check(self.status, f"running {signature_name} failed")
+        outputs = {}
+        for name, tensor in zip(out_names, fetch_values):
+            outputs[name] = self.api.to_numpy(tensor)
+            self.api.TF_DeleteTensor(tensor)
+        return outputs
+
+
+# === The check ===
+def used_ops(meta_graph):
+    functions = {f.signature.name for f in meta_graph.graph_def.library.function}
+    nodes = list(meta_graph.graph_def.node)
+    nodes += [node for f in meta_graph.graph_def.library.function for node in f.node_def]
+    return {node.op for node in nodes} - functions
+
+
+def describe(array):
+    return {"dtype": str(array.dtype) if array.dtype != object else "string", "shape": list(array.shape)}
+
+
+def probe(export_dir):
+    report = {"ok": False, "export": export_dir}
+    with open(os.path.join(export_dir, "saved_model.pb"), "rb") as handle:
+        saved_model = saved_model_pb2.SavedModel.FromString(handle.read())
+    serve = [m for m in saved_model.meta_graphs if "serve" in m.meta_info_def.tags]
+    if not serve:
+        report["reason"] = "no meta graph tagged 'serve'"
+        return report
+    ops = used_ops(serve[0])
+    core = {op for op in ops if op_def_registry.get(op) is not None}
+    import tensorflow_text  # noqa: F401  registers the TF Text ops, as the model server links them
+
+    text = {op for op in ops - core if op_def_registry.get(op) is not None}
+    unknown = ops - core - text
+    report["ops"] = {"total": len(ops), "tensorflow_text": sorted(text), "unknown": sorted(unknown)}
+    if unknown:
+        report["reason"] = f"ops neither TensorFlow nor TF Text registers: {', '.join(sorted(unknown))}"
+        return report
+    api = CApi()
+    try:
+        model = LoadedSavedModel(api, export_dir)
+    except RuntimeError as error:
+        report["reason"] = str(error).splitlines()[0]
+        return report
+    signatures = model.meta_graph.signature_def
+    report["signatures"] = {
+        name: {"inputs": {k: v.name for k, v in sig.inputs.items()},
+               "outputs": {k: v.name for k, v in sig.outputs.items()}}
+        for name, sig in signatures.items() if not name.startswith("__")
+    }
+    if "serving_default" not in signatures:
+        report["reason"] = "no serving_default signature"
+        return report
+    warmup_path = os.path.join(export_dir, WARMUP_FILE)
+    report["runs"] = []
+    try:
+        for record in tf.data.TFRecordDataset(warmup_path).as_numpy_iterator():
+            signature_name, inputs = decode_predict_request(record)
+            outputs = model.run(signature_name, inputs)
+            batch = {len(v) for v in inputs.values() if np.ndim(v)}
+            for name, value in outputs.items():
+                if batch and (value.ndim == 0 or value.shape[0] not in batch):
+                    raise RuntimeError(f"output {name} has shape {list(value.shape)} for a batch of {batch.pop()}")
+                if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                    raise RuntimeError(f"output {name} holds NaN or infinite values")
+            report["runs"].append({"signature": signature_name, "inputs": {k: describe(np.asarray(v)) for k, v in inputs.items()},
+                                   "outputs": {k: describe(v) for k, v in outputs.items()}})
+    except (RuntimeError, ValueError, tf.errors.OpError) as error:
+        report["reason"] = f"warm-up request {len(report['runs']) + 1}: {str(error).splitlines()[0]}"
+        return report
+    if not report["runs"]:
+        report["reason"] = "the warm-up file holds no request"
+        return report
+    report["modules"] = sorted(m for m in ("keras_hub", "tensorflow_hub", "zoo", "tf_keras") if m in sys.modules)
+    report["ok"] = True
+    return report
+
+
+if __name__ == "__main__":
+    print(json.dumps(probe(sys.argv[1])))
