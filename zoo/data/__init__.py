@@ -6,7 +6,7 @@ Every loader returns plain records (NamedTuples); `to_dataset(records)` turns th
 from zoo.data.catalogue import DATASETS, is_prepared, require
 from zoo.data.corpora import load_lee, load_wiki_excerpt, tokenize
 from zoo.data.movielens import load_movielens
-from zoo.data.prepare import prepare
+from zoo.data.preparation import prepare
 from zoo.data.records import data_dir, to_dataset
 from zoo.data.sentiment import load_vader_movie_reviews
 from zoo.data.stsb import load_stsb

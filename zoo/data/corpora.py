@@ -29,6 +29,11 @@ def tokenize(text):
     return re.findall(r"[^\W\d_]+", text.lower())
 
 
+NAMESPACE = r"(?:File|Image|Category|[a-z-]{2,12}):"  # files, categories, interlanguage links
+NAMESPACE_LINK = r"\[\[" + NAMESPACE + r"[^\[\]]*\]\]"
+PLAIN_LINK = r"\[\[(?!" + NAMESPACE + r")(?:[^\[\]|]*\|)?([^\[\]]*)\]\]"
+
+
 def _remove_innermost(pattern, text):
     """Removes nested constructs ({{templates}}, {| tables |}) from the inside out."""
     while True:
@@ -44,8 +49,12 @@ def strip_wiki_markup(text):
     text = re.sub(r"<ref[^>]*/>|<ref[^>]*>.*?</ref>", " ", text, flags=re.S)
     text = _remove_innermost(r"\{\{[^{}]*\}\}", text)
     text = _remove_innermost(r"\{\|(?:(?!\{\|).)*?\|\}", text)
-    text = _remove_innermost(r"\[\[(?:File|Image|Category|[a-z-]{2,12}):[^\[\]]*\]\]", text)
-    text = re.sub(r"\[\[(?:[^\[\]|]*\|)?([^\[\]]*)\]\]", r"\1", text)
+    while True:  # links inside file captions: innermost first; a plain link becomes its label
+        stripped = re.sub(PLAIN_LINK, r"\1", text)
+        stripped = re.sub(NAMESPACE_LINK, " ", stripped)
+        if stripped == text:
+            break
+        text = stripped
     text = re.sub(r"\[https?://\S+\s*([^\]]*)\]", r"\1", text)
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"'{2,}", "", text)

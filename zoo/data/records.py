@@ -8,27 +8,23 @@ from pathlib import Path
 from zoo.errors import ZooDataError
 
 
-def open_text(path, encoding="utf-8"):
-    """Opens a text file, also when it is `.gz` or `.bz2` compressed; strict decoding."""
+def open_binary(path):
+    """Opens a file for reading bytes, also when it is `.gz` or `.bz2` compressed."""
     path = Path(path)
     if not path.is_file():
         raise ZooDataError(path, "no such file")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding=encoding, newline="")
-    if path.suffix == ".bz2":
-        return bz2.open(path, "rt", encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
+    return opener(path, "rb")
 
 
 def numbered_lines(path, encoding="utf-8"):
     """Yields (line number, line without its line ending); a byte that is not `encoding` names its line."""
-    with open_text(path, encoding) as handle:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(handle, start=1):
-                yield lineno, line.rstrip("\r\n")
-        except UnicodeDecodeError as error:
-            raise ZooDataError(path, f"not valid {encoding} ({error.reason})", line=lineno + 1) from None
+    with open_binary(path) as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                yield lineno, raw.decode(encoding).rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise ZooDataError(path, f"not valid {encoding} ({error.reason})", line=lineno) from None
 
 
 def split_fields(path, lineno, line, sep, at_least, names=None):

@@ -24,7 +24,7 @@ class Recipe:
 
 CATALOGUE = {r.name: r for r in [
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
-           "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities, label",
+           "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
            "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),
 ]}
 

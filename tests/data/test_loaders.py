@@ -1,0 +1,120 @@
+"""The loaders on the real, prepared data (`zoo data prepare` runs before the tests) and on users' files."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import data
+from zoo.data import catalogue
+from zoo.errors import DataNotPrepared, ZooDataError
+
+
+@pytest.mark.parametrize("name", sorted(catalogue.DATASETS))
+def test_every_data_set_is_prepared_with_its_record_counts(name):
+    dataset = catalogue.DATASETS[name]
+    assert dataset.count_records(data.require(name)) == dataset.expected_counts
+
+
+def test_stsb_records():
+    test = data.load_stsb("test")
+    assert len(test) == 1379
+    first = test[0]
+    assert (first.sentence1, first.sentence2, first.score) == (
+        "A girl is styling her hair.", "A girl is brushing her hair.", 2.5)
+    assert all(0 <= pair.score <= 5 for pair in test)
+
+
+def test_movielens_records():
+    ratings = data.load_movielens("ratings")
+    users = {u.user_id: u for u in data.load_movielens("users")}
+    items = {i.item_id: i for i in data.load_movielens("items")}
+    assert ratings[0] == data.movielens.Rating("196", "242", 3.0, 881250949)
+    assert users["1"] == data.movielens.User("1", 24, "M", "technician", "85711")
+    assert items["1"].title == "Toy Story" and items["1"].year == 1995 and "Animation" in items["1"].genres
+    # RecBole's file splits this title at a Roman numeral; the loader takes the year from the title.
+    assert items["1412"].year == 1995 and items["1412"].title.endswith("Great Giving")
+    assert {r.user_id for r in ratings} <= set(users) and {r.item_id for r in ratings} <= set(items)
+
+
+def test_corpora():
+    articles = data.load_wiki_excerpt()
+    assert articles[0].title == "Anarchism"
+    tokens = sum(len(data.tokenize(a.text)) for a in articles)
+    assert 400_000 < tokens < 500_000  # gensim's own tokenizer counts 452,944 on this excerpt
+    assert "{{" not in articles[0].text and "[[" not in articles[0].text
+    similarities = data.load_lee("similarities")
+    assert similarities.shape == (50, 50) and np.allclose(np.diag(similarities), 1)
+    assert "£3,000" in " ".join(data.load_lee("test"))  # lee.cor is Latin-1
+
+
+def test_word_benchmarks():
+    wordsim = data.load_word_pairs("wordsim353")
+    assert wordsim[0] == data.word_benchmarks.WordPair("love", "sex", 6.77)
+    assert max(p.score for p in data.load_word_pairs("men")) == 50
+    google = data.load_analogies("google-analogies")
+    assert google[0] == data.word_benchmarks.Analogy("Athens", "Greece", "Baghdad", "Iraq",
+                                                     "capital-common-countries")
+    assert len({a.section for a in google}) == 14
+    assert len({a.section for a in data.load_analogies("msr-analogies")}) == 16
+
+
+def test_vader_movie_reviews():
+    reviews = data.load_vader_movie_reviews()
+    assert reviews[2] == data.sentiment.ScoredText("3", -0.6, "Effective but too tepid biopic")
+    assert all(-4 <= r.score <= 4 for r in reviews)
+
+
+def test_to_dataset_gives_named_columns():
+    dataset = data.to_dataset(data.load_stsb("dev")[:5])
+    element = next(iter(dataset))
+    assert set(element) == {"sentence1", "sentence2", "score", "genre"}
+    assert element["score"].dtype == tf.float32
+
+
+def test_users_own_files_in_the_original_format(tmp_path):
+    sts = tmp_path / "sts.csv"
+    sts.write_text("main-news\theadlines\t2016\t0001\t4.2\tA man sings.\tA man is singing.\textra\n")
+    assert data.load_stsb("test", path=sts)[0].score == pytest.approx(4.2)
+    udata = tmp_path / "u.data"
+    udata.write_text("1\t2\t5\t100\n3\t4\t1\t200\n")
+    assert data.load_movielens("ratings", path=udata)[1] == data.movielens.Rating("3", "4", 1.0, 200)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("# comment\ncat dog 7.5\nsun\tmoon\t3\n")
+    assert [p.score for p in data.load_word_pairs(path=pairs)] == [7.5, 3.0]
+
+
+@pytest.mark.parametrize("loader, content, message, line", [
+    (lambda p: data.load_stsb("test", path=p), "genre\tsrc\t2012\t1\t3.0\tonly one sentence\n",
+     "expected 7 fields", 1),
+    (lambda p: data.load_stsb("test", path=p), "g\ts\t2012\t1\t3\ta\tb\ng\ts\t2012\t2\thigh\ta\tb\n",
+     "'score' is not a number: 'high'", 2),
+    (lambda p: data.load_word_pairs(path=p), "cat dog 1\ncat\n", "expected 3 fields", 2),
+    (lambda p: data.load_analogies(path=p), ": s\na b c d\na b c\n", "expected 4 words", 3),
+    (lambda p: data.load_vader_movie_reviews(path=p), "1\t0.5\tfine\n2\tgood\n", "expected 3 fields", 2),
+    (lambda p: data.load_movielens("users", path=p), "user_id:token\tage:token\n1\t20\n",
+     "header lacks column(s) gender, occupation, zip_code", 1),
+])
+def test_a_malformed_line_names_file_and_line(tmp_path, loader, content, message, line):
+    path = tmp_path / "bad.txt"
+    path.write_text(content)
+    with pytest.raises(ZooDataError) as error:
+        loader(path)
+    assert message in str(error.value) and f"{path}:{line}:" in str(error.value)
+
+
+def test_bytes_that_are_not_utf8_name_their_line(tmp_path):
+    path = tmp_path / "pairs.txt"
+    path.write_bytes(b"cat dog 1\ncaf\xe9 tea 2\n")
+    with pytest.raises(ZooDataError, match=r"pairs.txt:2: not valid utf-8"):
+        data.load_word_pairs(path=path)
+
+
+def test_missing_data_gives_the_prepare_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataNotPrepared, match="run `zoo data prepare stsb`"):
+        data.load_stsb("test")
+
+
+def test_tfds_data_set_that_is_not_prepared_says_so(tmp_path):
+    with pytest.raises(DataNotPrepared, match="glue/stsb.*is not prepared"):
+        data.load_stsb("test", tfds_name="glue/stsb", tfds_data_dir=str(tmp_path))

