@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 _LAZY = {
-    "export": ("zoo.serving.export", "export"),
+    "export": ("zoo.serving.versioned_export", "export"),
     "check": ("zoo.serving.check", "check"),
     "load_export": ("zoo.serving.load", "load_export"),
     "custom": ("zoo.custom", None),

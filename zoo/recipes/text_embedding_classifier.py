@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.custom import TextEmbedding
-from zoo.data import data_dir, load_vader_movie_reviews
+from zoo.data import load_vader_movie_reviews
 from zoo.serving import check, export
 
 CLASSES = ("negative", "positive")
@@ -42,6 +42,8 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--limit", type=int, help="use only this many sentences (a quick run)")
     parser.add_argument("--export-dir", default="saved_models")
+    parser.add_argument("--checkpoint-dir", help="where an interrupted run resumes from "
+                        "(default: EXPORT_DIR/.checkpoints/<recipe>-<hash of the flags>)")
     parser.add_argument("--name", default="text_embedding", help="export name of the encoder")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     args = parser.parse_args(argv)
@@ -86,7 +88,7 @@ def main(argv=None):
 
     # 3. Train, resumable: an interrupted run restarts from its last finished epoch.
     run_key = hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
-    backup = data_dir().parent / "zoo-training" / f"text_embedding_classifier-{run_key}"
+    backup = args.checkpoint_dir or f"{args.export_dir}/.checkpoints/text_embedding_classifier-{run_key}"
     classifier.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n_val = max(1, len(train_texts) // 10)
@@ -97,7 +99,7 @@ def main(argv=None):
     training = batches(train_texts[n_val:], train_labels[n_val:], shuffle=True)
     classifier.fit(
         training, validation_data=batches(train_texts[:n_val], train_labels[:n_val]), epochs=args.epochs,
-        verbose=args.verbose, shuffle=False, callbacks=[keras.callbacks.BackupAndRestore(str(backup)),
+        verbose=args.verbose, shuffle=False, callbacks=[keras.callbacks.BackupAndRestore(backup),
                    keras.callbacks.EarlyStopping("val_accuracy", patience=2, restore_best_weights=True)])
 
     # 4. Evaluate on the held-out test split.

@@ -1,7 +1,7 @@
 """Exports that TF Serving loads, and the check that proves it."""
 
 from zoo.serving.check import CheckReport, check
-from zoo.serving.export import export, versions
+from zoo.serving.versioned_export import export, versions
 from zoo.serving.load import ExportedModel, load_export
 from zoo.serving.models_config import write_models_config
 

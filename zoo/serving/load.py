@@ -14,7 +14,7 @@ class ExportedModel(keras.layers.Layer):
     def __init__(self, path, output="embedding", **kwargs):
         super().__init__(trainable=False, **kwargs)
         self.export_path, self.output_name = str(path), output
-        self.saved = keras.layers.TFSMLayer(self.export_path, call_endpoint="serving_default")
+        self.saved = keras.layers.TFSMLayer(self.export_path, call_endpoint="serving_default", trainable=False)
         import tensorflow as tf
 
         signature = tf.saved_model.load(self.export_path).signatures["serving_default"]

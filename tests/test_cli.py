@@ -1,0 +1,44 @@
+"""The zoo command's contract: the catalogue, usage errors (exit 2) and --help."""
+
+import pytest
+
+from zoo.cli import main
+from zoo.recipes import CATALOGUE
+
+
+def test_list_shows_every_recipe_with_family_data_and_exports(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for recipe in CATALOGUE.values():
+        assert recipe.name in out and recipe.data in out and recipe.exports in out
+
+
+def test_unknown_recipe_is_exit_2_and_lists_the_known_ones(capsys):
+    assert main(["run", "no_such_recipe"]) == 2
+    assert "unknown recipe 'no_such_recipe'; known recipes: text_embedding_classifier" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["run", "text_embedding_classifier", "--epochs", "many"],
+                                  ["run", "text_embedding_classifier", "--no-such-flag"],
+                                  ["run", "text_embedding_classifier", "--test-fraction", "1.5"],
+                                  ["no-such-command"], ["data", "prepare", "no-such-data"]])
+def test_bad_usage_exits_2(argv):
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own usage errors
+        code = stop.code
+    assert code == 2
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "text_embedding_classifier", "--help"], ["check", "--help"],
+                                  ["data", "prepare", "--help"], ["embed", "--help"], ["tour", "--help"]])
+def test_help_everywhere(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 0 and "usage:" in capsys.readouterr().out
+
+
+def test_data_list_shows_each_data_set_and_its_state(capsys):
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "stsb" in out and "vader-movie-reviews" in out and "ZOO_DATA_DIR" in out
