@@ -118,3 +118,23 @@ def test_missing_data_gives_the_prepare_command(tmp_path, monkeypatch):
 def test_tfds_data_set_that_is_not_prepared_says_so(tmp_path):
     with pytest.raises(DataNotPrepared, match="glue/stsb.*is not prepared"):
         data.load_stsb("test", tfds_name="glue/stsb", tfds_data_dir=str(tmp_path))
+
+
+def test_a_prepared_tfds_stsb_gives_sentence_pairs():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=5):  # TFDS's own stand-in for a prepared data set
+        pairs = data.load_stsb("dev", tfds_name="glue/stsb")
+    assert len(pairs) == 5
+    assert all(isinstance(p.sentence1, str) and isinstance(p.sentence2, str) and isinstance(p.score, float)
+               for p in pairs)
+
+
+def test_prepared_tfds_movielens_gives_ratings():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=5):
+        ratings = data.load_movielens(tfds_name="movielens/100k-ratings")
+    assert len(ratings) == 5
+    assert all(isinstance(r.user_id, str) and isinstance(r.rating, float) and isinstance(r.timestamp, int)
+               for r in ratings)

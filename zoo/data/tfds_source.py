@@ -11,9 +11,11 @@ def examples(name, split, data_dir=None):
         builder = tfds.builder(name, data_dir=data_dir)
     except Exception as error:  # tfds raises several types for unknown names
         raise DataNotPrepared(f"TFDS has no data set {name!r}: {error}") from None
-    if not builder.is_prepared():
+    try:
+        dataset = builder.as_dataset(split=split)
+    except AssertionError:  # how tfds says that the data set has not been prepared
         raise DataNotPrepared(
             f"TFDS data set {name!r} is not prepared in {builder.data_dir}; "
             f"prepare it with `tfds build {name}` (or pass tfds_data_dir=) where its source files are available"
-        )
-    return tfds.as_numpy(builder.as_dataset(split=split))
+        ) from None
+    return tfds.as_numpy(dataset)
