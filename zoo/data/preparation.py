@@ -101,7 +101,10 @@ def prepare_one(dataset, download=download_distribution, log=print):
     return counts
 
 
-def prepare(names=None, download=download_distribution, log=print):
-    """Prepares the named data sets (all when none are named); returns their record counts."""
+def prepare(names=None, download=download_distribution):
+    """Prepares the named data sets (all when none are named), with a progress bar; returns their counts."""
+    from tqdm import tqdm
+
     datasets = [catalogue.get(name) for name in names] if names else list(catalogue.DATASETS.values())
-    return {dataset.name: prepare_one(dataset, download, log) for dataset in datasets}
+    progress = tqdm(datasets, desc="zoo data prepare", unit="data set", disable=len(datasets) < 2, leave=False)
+    return {dataset.name: prepare_one(dataset, download, tqdm.write) for dataset in progress}
