@@ -60,3 +60,30 @@ def test_the_encoder_export_composes_with_new_layers_in_keras_3(run):
     embedding = encoder({"text": text})["embedding"]
     model = keras.Model(text, keras.layers.Dense(3, activation="softmax")(embedding))
     assert model(tf.constant(["fine", "awful", ""])).shape == (3, 3)
+
+
+def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
+    begun = []
+
+    class InterruptAfterSecondEpoch(keras.callbacks.EarlyStopping):
+        interrupted = False
+
+        def on_epoch_begin(self, epoch, logs=None):
+            begun.append(epoch)
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            if epoch == 1 and not InterruptAfterSecondEpoch.interrupted:
+                InterruptAfterSecondEpoch.interrupted = True
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", InterruptAfterSecondEpoch)
+    flags = ["--limit", "600", "--epochs", "4", "--export-dir", str(tmp_path), "--verbose", "0"]
+    with pytest.raises(KeyboardInterrupt):
+        text_embedding_classifier.main(flags)
+    assert begun == [0, 1] and not (tmp_path / "text_embedding").exists()
+    begun.clear()
+    result = text_embedding_classifier.main(flags)
+    assert begun[0] == 2  # picked up after the two finished epochs
+    assert [p.split("/")[-1] for p in result["exports"]] == ["1", "1"]
+    assert list((tmp_path / ".checkpoints").iterdir()) == []  # the backup goes once training completes
