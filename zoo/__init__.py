@@ -19,6 +19,7 @@ _LAZY = {
     "export": ("zoo.serving.versioned_export", "export"),
     "check": ("zoo.serving.check", "check"),
     "load_export": ("zoo.serving.load", "load_export"),
+    "Vectors": ("zoo.vectors", "Vectors"),
     "custom": ("zoo.custom", None),
     "data": ("zoo.data", None),
     "serving": ("zoo.serving", None),

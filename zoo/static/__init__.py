@@ -1,0 +1,1 @@
+"""Static (context-free) embeddings: pretrained vector files, and later the trainers."""

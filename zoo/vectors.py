@@ -1,0 +1,122 @@
+"""Vectors: words and their float32 vectors, read from any pretrained format, queried, evaluated."""
+
+import numpy as np
+
+from zoo.static import vector_files
+
+
+def rank(values):
+    """Ranks with ties given their average rank (as scipy.stats.rankdata), for Spearman's correlation."""
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_values)) + 1]
+    ends = np.r_[starts[1:], len(values)]
+    for start, end in zip(starts, ends):
+        ranks[order[start:end]] = (start + end + 1) / 2
+    return ranks
+
+
+def pearson(x, y):
+    x, y = np.asarray(x, np.float64) - np.mean(x), np.asarray(y, np.float64) - np.mean(y)
+    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum()))
+
+
+class Vectors:
+    """Keys in order and a float32 matrix, one row a key; `Vectors.load(path)` reads any supported file.
+
+    Example:
+    ```python
+    vectors = zoo.Vectors.load("glove.6B.100d.txt")       # format sniffed: GloVe, word2vec text or binary
+    vectors["king"], vectors.most_similar("king", topn=5)
+    vectors.evaluate_word_pairs(zoo.data.load_word_pairs("simlex999"))
+    ```
+    """
+
+    def __init__(self, keys, matrix):
+        self.keys = list(keys)
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if self.matrix.ndim != 2 or len(self.keys) != len(self.matrix):
+            raise ValueError(f"{len(self.keys)} keys for a matrix of shape {self.matrix.shape}")
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self._unit = None
+
+    @classmethod
+    def load(cls, path, format=None, limit=None, unicode_errors="strict"):  # noqa: A002
+        """Reads GloVe text, word2vec text / fastText .vec or word2vec binary (also .gz/.bz2); `limit`: the
+        first N words only."""
+        return cls(*vector_files.read_vectors(path, format, limit, unicode_errors))
+
+    def save(self, path, format="word2vec"):  # noqa: A002
+        vector_files.write_vectors(path, self.keys, self.matrix, format)
+
+    @property
+    def dim(self):
+        return self.matrix.shape[1]
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __contains__(self, key):
+        return key in self.index
+
+    def __getitem__(self, key):
+        if key not in self.index:
+            raise KeyError(f"{key!r} is not in the vocabulary")
+        return self.matrix[self.index[key]]
+
+    @property
+    def unit(self):
+        """Rows scaled to unit length (zero rows stay zero)."""
+        if self._unit is None:
+            norms = np.linalg.norm(self.matrix, axis=1, keepdims=True)
+            self._unit = self.matrix / np.maximum(norms, 1e-12)
+        return self._unit
+
+    def similarity(self, word1, word2):
+        return float(self.unit[self.index[word1]] @ self.unit[self.index[word2]])
+
+    def most_similar(self, queries, topn=10):
+        """Nearest keys by cosine for one word or vector, or many at once (one matrix product); the query
+        words themselves are left out, as gensim does."""
+        single = isinstance(queries, str) or (not isinstance(queries, list) and np.ndim(queries) == 1)
+        queries = [queries] if single else list(queries)
+        vectors = np.stack([self.unit[self.index[q]] if isinstance(q, str) else np.asarray(q, np.float32)
+                            for q in queries])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        scores = vectors @ self.unit.T
+        results = []
+        for query, row in zip(queries, scores):
+            if isinstance(query, str):
+                row[self.index[query]] = -np.inf
+            best = np.argpartition(-row, min(topn, len(row) - 1))[:topn]
+            best = best[np.argsort(-row[best], kind="stable")]
+            results.append([(self.keys[i], float(row[i])) for i in best])
+        return results[0] if single else results
+
+    def evaluate_word_pairs(self, pairs, restrict_vocab=300_000, case_insensitive=True):
+        """Spearman and Pearson correlation of cosine similarity with the human scores, and the share of pairs
+        left out for an unknown word: gensim's `evaluate_word_pairs`, on the data layer's WordPair records."""
+        vocabulary = self.keys[:restrict_vocab]
+        if case_insensitive:  # the most frequent spelling of a word stands for all its cases, as in gensim
+            lookup = {}
+            for i, key in reversed(list(enumerate(vocabulary))):
+                lookup[key.upper()] = i
+        else:
+            lookup = {key: i for i, key in enumerate(vocabulary)}
+        normal = str.upper if case_insensitive else (lambda word: word)
+        gold, predicted, oov = [], [], 0
+        for pair in pairs:
+            a, b = lookup.get(normal(pair.word1)), lookup.get(normal(pair.word2))
+            if a is None or b is None:
+                oov += 1
+                continue
+            gold.append(pair.score)
+            predicted.append(float(self.unit[a] @ self.unit[b]))
+        return {
+            "spearman": pearson(rank(gold), rank(predicted)),
+            "pearson": pearson(gold, predicted),
+            "oov_ratio": oov / len(pairs),
+            "pairs": len(gold),
+        }
