@@ -120,3 +120,21 @@ class Vectors:
             "oov_ratio": oov / len(pairs),
             "pairs": len(gold),
         }
+
+    # === To Keras ===
+    def embedding_layer(self, trainable=False, oov_buckets=0):
+        """A string-in Keras layer: words -> their vectors (unknown words: zeros, or `oov_buckets` rows)."""
+        from zoo.static.vectors_embedding import VectorsEmbedding
+
+        return VectorsEmbedding(self.keys, self.matrix, oov_buckets=oov_buckets, trainable=trainable)
+
+    def text_encoder(self, combiner="sqrtn", lowercase=True, oov_buckets=0, name="static_text_encoder"):
+        """A Keras model, text -> {"embedding"}, with TF-Hub text-embedding semantics (StaticTextEncoder)."""
+        import keras
+
+        from zoo.static.static_text_encoder import StaticTextEncoder
+
+        text = keras.Input(shape=(), dtype="string", name="text")
+        encoder = StaticTextEncoder(self.keys, self.matrix, combiner, lowercase, oov_buckets)
+        return keras.Model(text, {"embedding": encoder(text)}, name=name)
+
