@@ -117,7 +117,7 @@ def test_missing_data_gives_the_prepare_command(tmp_path, monkeypatch):
 
 def test_tfds_data_set_that_is_not_prepared_says_so(tmp_path):
     with pytest.raises(DataNotPrepared, match="glue/stsb.*is not prepared"):
-        data.load_stsb("test", tfds_name="glue/stsb", tfds_data_dir=str(tmp_path))
+        data.load_stsb("dev", tfds_name="glue/stsb", tfds_data_dir=str(tmp_path))
 
 
 def test_a_prepared_tfds_stsb_gives_sentence_pairs():
@@ -138,3 +138,8 @@ def test_prepared_tfds_movielens_gives_ratings():
     assert len(ratings) == 5
     assert all(isinstance(r.user_id, str) and isinstance(r.rating, float) and isinstance(r.timestamp, int)
                for r in ratings)
+
+
+def test_glue_stsb_test_split_is_refused_for_its_missing_scores():
+    with pytest.raises(ValueError, match="no gold scores"):
+        data.load_stsb("test", tfds_name="glue/stsb")

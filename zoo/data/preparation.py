@@ -9,6 +9,7 @@ import fnmatch
 import io
 import json
 import os
+import posixpath
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,9 @@ class _Archive:
         return self._zip.read(name) if self._zip else self._tar.extractfile(name).read()
 
     def matching(self, pattern):
-        found = sorted(n for n in self.names if fnmatch.fnmatchcase(n, pattern) and "/" not in n[len(pattern.rsplit("/", 1)[0]) + 1:])
+        folder, name_pattern = posixpath.split(pattern)  # `*` matches within the pattern's folder only
+        found = sorted(n for n in self.names
+                       if posixpath.dirname(n) == folder and fnmatch.fnmatchcase(posixpath.basename(n), name_pattern))
         if not found:
             raise ZooDataError(self.path, f"holds no file matching {pattern!r}")
         return found

@@ -38,6 +38,8 @@ def load_stsb(split="test", *, path=None, tfds_name=None, tfds_data_dir=None):
     if split not in SPLITS:
         raise ValueError(f"unknown STS-B split {split!r}; choose one of {', '.join(SPLITS)}")
     if tfds_name:
+        if split == "test" and tfds_name.startswith("glue/"):
+            raise ValueError("GLUE's STS-B test split has no gold scores (all -1): use the shipped copy or 'dev'")
         return [
             SentencePair(e["sentence1"].decode(), e["sentence2"].decode(), float(e["label"]), "tfds")
             for e in tfds_source.examples(tfds_name, TFDS_SPLITS[split], tfds_data_dir)
