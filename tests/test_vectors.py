@@ -110,3 +110,24 @@ def test_a_truncated_binary_file_is_an_error_not_half_a_table(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ZooDataError, match="truncated: the header promises 2747 vectors"):
         Vectors.load(path)
+
+
+@pytest.mark.parametrize("name, benchmark", [("lee_fasttext.vec", "google-analogies"),
+                                             ("euclidean_vectors.bin", "google-analogies"),
+                                             ("lee_fasttext.vec", "msr-analogies")])
+def test_evaluate_analogies_gives_gensims_accuracy(tmp_path, name, benchmark):
+    from zoo.data import load_analogies
+
+    analogies = load_analogies(benchmark)
+    as_file = tmp_path / "questions.txt"  # gensim reads Google's format
+    sections = {}
+    for q in analogies:
+        sections.setdefault(q.section, []).append(f"{q.a} {q.b} {q.c} {q.expected}\n")
+    as_file.write_text("".join(f": {s}\n" + "".join(lines) for s, lines in sections.items()))
+    options = {"binary": True} if name.endswith(".bin") else {}
+    score, gensim_sections = reference(name, options).evaluate_word_analogies(str(as_file))
+    total = gensim_sections[-1]
+    ours = Vectors.load(os.path.join(GENSIM_DATA, name)).evaluate_analogies(analogies)
+    assert ours["questions"] == len(total["correct"]) + len(total["incorrect"]) > 0
+    assert ours["correct"] == len(total["correct"])
+    assert ours["accuracy"] == pytest.approx(score)

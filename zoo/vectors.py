@@ -98,13 +98,7 @@ class Vectors:
     def evaluate_word_pairs(self, pairs, restrict_vocab=300_000, case_insensitive=True):
         """Spearman and Pearson correlation of cosine similarity with the human scores, and the share of pairs
         left out for an unknown word: gensim's `evaluate_word_pairs`, on the data layer's WordPair records."""
-        vocabulary = self.keys[:restrict_vocab]
-        if case_insensitive:  # the most frequent spelling of a word stands for all its cases, as in gensim
-            lookup = {}
-            for i, key in reversed(list(enumerate(vocabulary))):
-                lookup[key.upper()] = i
-        else:
-            lookup = {key: i for i, key in enumerate(vocabulary)}
+        lookup = self._case_folded_index(restrict_vocab, case_insensitive)
         normal = str.upper if case_insensitive else (lambda word: word)
         gold, predicted, oov = [], [], 0
         for pair in pairs:
@@ -119,6 +113,48 @@ class Vectors:
             "pearson": pearson(gold, predicted),
             "oov_ratio": oov / len(pairs),
             "pairs": len(gold),
+        }
+
+    def _case_folded_index(self, restrict_vocab, case_insensitive):
+        """word -> row over the first `restrict_vocab` keys; case-insensitive: upper-cased, the most frequent
+        spelling standing for all, as gensim's evaluations do."""
+        vocabulary = self.keys[:restrict_vocab]
+        if not case_insensitive:
+            return {key: i for i, key in enumerate(vocabulary)}
+        return {key.upper(): i for i, key in reversed(list(enumerate(vocabulary)))}
+
+    def evaluate_analogies(self, analogies, restrict_vocab=300_000, case_insensitive=True, batch_size=1024):
+        """Accuracy on a : b :: c : expected by 3CosAdd (argmax of cos(x, b) - cos(x, a) + cos(x, c), a, b and c
+        excluded), scored as gensim's `evaluate_word_analogies`, with the queries batched into matrix products.
+        Questions with a word outside the first `restrict_vocab` keys are skipped and counted in oov_ratio."""
+        lookup = self._case_folded_index(restrict_vocab, case_insensitive)
+        normal = str.upper if case_insensitive else (lambda word: word)
+        questions = [tuple(normal(w) for w in (q.a, q.b, q.c, q.expected)) + (q.section,) for q in analogies]
+        known = [q for q in questions if all(w in lookup for w in q[:4])]
+        unit = self.unit[:restrict_vocab]
+        correct_by_section, total_by_section = {}, {}
+        for start in range(0, len(known), batch_size):
+            batch = known[start : start + batch_size]
+            rows = np.array([[lookup[a], lookup[b], lookup[c]] for a, b, c, _, _ in batch])
+            targets = unit[rows[:, 1]] + unit[rows[:, 2]] - unit[rows[:, 0]]
+            scores = targets @ unit.T
+            np.put_along_axis(scores, rows, -np.inf, axis=1)
+            top = np.argsort(-scores, axis=1, kind="stable")[:, :5]
+            for (a, b, c, expected, section), candidates in zip(batch, top):
+                predicted = None
+                for index in candidates:  # the first of the top 5 that is not a question word
+                    predicted = normal(self.keys[index])
+                    if predicted not in (a, b, c):
+                        break
+                correct_by_section[section] = correct_by_section.get(section, 0) + (predicted == expected)
+                total_by_section[section] = total_by_section.get(section, 0) + 1
+        correct, total = sum(correct_by_section.values()), sum(total_by_section.values())
+        return {
+            "accuracy": correct / total if total else 0.0,
+            "correct": correct,
+            "questions": total,
+            "oov_ratio": 1 - len(known) / len(questions),
+            "sections": {s: correct_by_section[s] / total_by_section[s] for s in total_by_section},
         }
 
     # === To Keras ===
