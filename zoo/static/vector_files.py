@@ -32,7 +32,8 @@ def _header(path, first_line):
 
 
 def sniff_format(path):
-    data = _read_all(path)[:4096]
+    with open_binary(path) as handle:  # the first 4 KB tell; the reader reads the whole file once, later
+        data = handle.read(4096)
     if not data.strip():
         raise ZooDataError(path, "empty file")
     first, _, rest = data.partition(b"\n")
