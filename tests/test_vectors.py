@@ -131,3 +131,42 @@ def test_evaluate_analogies_gives_gensims_accuracy(tmp_path, name, benchmark):
     assert ours["questions"] == len(total["correct"]) + len(total["incorrect"]) > 0
     assert ours["correct"] == len(total["correct"])
     assert ours["accuracy"] == pytest.approx(score)
+
+
+@pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
+@pytest.mark.parametrize("a, b, c", [("man", "president", "people"), ("the", "of", "and"),
+                                     ("government", "police", "Australian")])
+def test_analogy_matches_gensims_most_similar_and_most_similar_cosmul(method, a, b, c):
+    vectors, expected = Vectors.load(os.path.join(GENSIM_DATA, "lee_fasttext.vec")), reference("lee_fasttext.vec", {})
+    query = expected.most_similar if method == "3cosadd" else expected.most_similar_cosmul
+    want = query(positive=[b, c], negative=[a], topn=5)
+    got = vectors.analogy(a, b, c, topn=5, method=method)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
+
+
+def test_evaluate_analogies_with_3cosmul_scores_each_question_as_gensims_most_similar_cosmul():
+    from zoo.data import load_analogies
+
+    vectors, expected = Vectors.load(os.path.join(GENSIM_DATA, "lee_fasttext.vec")), reference("lee_fasttext.vec", {})
+    # The questions whose words are all in this small vocabulary (gensim has no 3CosMul evaluation to call).
+    analogies = [q for q in load_analogies("google-analogies")
+                 if all(w in vectors for w in (q.a, q.b, q.c, q.expected))]
+    assert len(analogies) > 20
+    correct = sum(expected.most_similar_cosmul(positive=[q.b, q.c], negative=[q.a], topn=1)[0][0] == q.expected
+                  for q in analogies)
+    ours = vectors.evaluate_analogies(analogies, case_insensitive=False, method="3cosmul")
+    assert (ours["questions"], ours["correct"]) == (len(analogies), correct)
+
+
+@pytest.mark.parametrize("words", [["the", "of", "and", "government"], ["police", "people", "man", "the"],
+                                   ["Australian", "Palestinian", "Israeli", "said"]])
+def test_doesnt_match_agrees_with_gensim(words):
+    vectors, expected = Vectors.load(os.path.join(GENSIM_DATA, "lee_fasttext.vec")), reference("lee_fasttext.vec", {})
+    assert vectors.doesnt_match(words) == expected.doesnt_match(words)
+
+
+def test_doesnt_match_leaves_out_unknown_words_with_a_warning():
+    vectors = Vectors(["a", "b", "c"], np.array([[1, 0], [0.9, 0.1], [0, 1]], np.float32))
+    with pytest.warns(UserWarning, match="no vectors for \\['zzz'\\]"):
+        assert vectors.doesnt_match(["a", "b", "c", "zzz"]) == "c"

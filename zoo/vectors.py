@@ -1,5 +1,7 @@
 """Vectors: words and their float32 vectors, read from any pretrained format, queried, evaluated."""
 
+import warnings
+
 import numpy as np
 
 from zoo.static import vector_files
@@ -23,6 +25,24 @@ def pearson(x, y):
     return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum()))
 
 
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+
+
+def analogy_scores(unit, a, b, c, method="3cosadd"):
+    """Scores of every row of `unit` as the answer to a : b :: c : ?, for n questions at once (a, b, c: (n, dim)
+    unit vectors). 3CosAdd: the cosine with the normalised b - a + c (gensim's most_similar); 3CosMul:
+    cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-6) where cos' = (1 + cos) / 2 (Levy and Goldberg 2014; gensim's
+    most_similar_cosmul). Returns (n, rows)."""
+    if method == "3cosadd":
+        targets = b + c - a
+        targets /= np.maximum(np.linalg.norm(targets, axis=1, keepdims=True), 1e-12)
+        return targets @ unit.T
+    if method == "3cosmul":
+        shifted = [(1 + x @ unit.T) / 2 for x in (a, b, c)]
+        return shifted[1] * shifted[2] / (shifted[0] + 1e-6)
+    raise ValueError(f"method must be one of {ANALOGY_METHODS}, not {method!r}")
+
+
 class Vectors:
     """Keys in order and a float32 matrix, one row a key; `Vectors.load(path)` reads any supported file.
 
@@ -34,19 +54,35 @@ class Vectors:
     ```
     """
 
-    def __init__(self, keys, matrix):
+    def __init__(self, keys, matrix, subwords=None):
         self.keys = list(keys)
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         if self.matrix.ndim != 2 or len(self.keys) != len(self.matrix):
             raise ValueError(f"{len(self.keys)} keys for a matrix of shape {self.matrix.shape}")
         self.index = {key: i for i, key in enumerate(self.keys)}
+        self.subwords = subwords  # a fastText model's n-gram buckets (Subwords), or None
         self._unit = None
 
     @classmethod
     def load(cls, path, format=None, limit=None, unicode_errors="strict"):  # noqa: A002
-        """Reads GloVe text, word2vec text / fastText .vec or word2vec binary (also .gz/.bz2); `limit`: the
-        first N words only."""
+        """Reads GloVe text, word2vec text / fastText .vec, word2vec binary or a fastText .bin model (also
+        .gz/.bz2); format sniffed, or one of "glove", "word2vec", "word2vec-binary", "fasttext-bin"; `limit`:
+        the first N words only. From a fastText .bin, words outside the vocabulary get their subword vectors."""
+        from zoo.static import fasttext_bin
+
+        if format == "fasttext-bin" or (format is None and fasttext_bin.looks_like_fasttext_bin(path)):
+            return cls.from_fasttext(fasttext_bin.read_fasttext_bin(path, limit, unicode_errors))
         return cls(*vector_files.read_vectors(path, format, limit, unicode_errors))
+
+    @classmethod
+    def from_fasttext(cls, model):
+        """Vectors from a FastTextModel: each word's vector is fastText's (its own row and its n-gram rows
+        averaged), as in the model's .vec file and gensim's `load_facebook_model(...).wv`."""
+        from zoo.static.fasttext_subwords import Subwords
+
+        subwords = Subwords(model.buckets, model.min_n, model.max_n)
+        matrix = subwords.word_vectors(model.raw_words, model.word_rows)
+        return cls(model.words, matrix, subwords if subwords.bucket else None)  # no buckets: as gensim, KeyError
 
     def save(self, path, format="word2vec"):  # noqa: A002
         vector_files.write_vectors(path, self.keys, self.matrix, format)
@@ -59,12 +95,15 @@ class Vectors:
         return len(self.keys)
 
     def __contains__(self, key):
+        """In the vocabulary (a fastText model still gives vectors for words outside it: `vectors[word]`)."""
         return key in self.index
 
     def __getitem__(self, key):
-        if key not in self.index:
-            raise KeyError(f"{key!r} is not in the vocabulary")
-        return self.matrix[self.index[key]]
+        if key in self.index:
+            return self.matrix[self.index[key]]
+        if self.subwords is not None:
+            return self.subwords.word_vectors([key])[0]
+        raise KeyError(f"{key!r} is not in the vocabulary")
 
     @property
     def unit(self):
@@ -82,18 +121,40 @@ class Vectors:
         words themselves are left out, as gensim does."""
         single = isinstance(queries, str) or (not isinstance(queries, list) and np.ndim(queries) == 1)
         queries = [queries] if single else list(queries)
-        vectors = np.stack([self.unit[self.index[q]] if isinstance(q, str) else np.asarray(q, np.float32)
-                            for q in queries])
+        vectors = np.stack([self[q] if isinstance(q, str) else np.asarray(q, np.float32) for q in queries])
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         scores = vectors @ self.unit.T
         results = []
         for query, row in zip(queries, scores):
-            if isinstance(query, str):
+            if isinstance(query, str) and query in self.index:
                 row[self.index[query]] = -np.inf
             best = np.argpartition(-row, min(topn, len(row) - 1))[:topn]
             best = best[np.argsort(-row[best], kind="stable")]
             results.append([(self.keys[i], float(row[i])) for i in best])
         return results[0] if single else results
+
+    def analogy(self, a, b, c, topn=10, method="3cosadd"):
+        """a is to b as c is to ?: the best `topn` (word, score), a, b and c left out; "3cosadd" or "3cosmul"."""
+        unit_of = [self[w] / max(np.linalg.norm(self[w]), 1e-12) for w in (a, b, c)]
+        scores = analogy_scores(self.unit, *(v[None] for v in unit_of), method=method)[0]
+        for word in (a, b, c):
+            if word in self.index:
+                scores[self.index[word]] = -np.inf
+        best = np.argsort(-scores, kind="stable")[:topn]
+        return [(self.keys[i], float(scores[i])) for i in best]
+
+    def doesnt_match(self, words):
+        """The word furthest from the mean of the (unit) vectors of `words`, as gensim's doesnt_match; words
+        without a vector are left out with a warning."""
+        known = [w for w in words if w in self.index or self.subwords is not None]
+        if len(known) != len(words):
+            warnings.warn(f"no vectors for {sorted(set(words) - set(known))}: left out")
+        if not known:
+            raise ValueError("doesnt_match needs at least one word with a vector")
+        vectors = np.stack([self[w] / max(np.linalg.norm(self[w]), 1e-12) for w in known])
+        mean = vectors.mean(axis=0)
+        mean /= max(np.linalg.norm(mean), 1e-12)
+        return min(zip(vectors @ mean, known))[1]
 
     def evaluate_word_pairs(self, pairs, restrict_vocab=300_000, case_insensitive=True):
         """Spearman and Pearson correlation of cosine similarity with the human scores, and the share of pairs
@@ -123,10 +184,11 @@ class Vectors:
             return {key: i for i, key in enumerate(vocabulary)}
         return {key.upper(): i for i, key in reversed(list(enumerate(vocabulary)))}
 
-    def evaluate_analogies(self, analogies, restrict_vocab=300_000, case_insensitive=True, batch_size=1024):
-        """Accuracy on a : b :: c : expected by 3CosAdd (argmax of cos(x, b) - cos(x, a) + cos(x, c), a, b and c
-        excluded), scored as gensim's `evaluate_word_analogies`, with the queries batched into matrix products.
-        Questions with a word outside the first `restrict_vocab` keys are skipped and counted in oov_ratio."""
+    def evaluate_analogies(self, analogies, restrict_vocab=300_000, case_insensitive=True, method="3cosadd",
+                           batch_size=1024):
+        """Accuracy on a : b :: c : expected by 3CosAdd or 3CosMul (`analogy_scores`; a, b and c excluded), scored
+        as gensim's `evaluate_word_analogies`, with the queries batched into matrix products. Questions with a
+        word outside the first `restrict_vocab` keys are skipped and counted in oov_ratio."""
         lookup = self._case_folded_index(restrict_vocab, case_insensitive)
         normal = str.upper if case_insensitive else (lambda word: word)
         questions = [tuple(normal(w) for w in (q.a, q.b, q.c, q.expected)) + (q.section,) for q in analogies]
@@ -136,8 +198,7 @@ class Vectors:
         for start in range(0, len(known), batch_size):
             batch = known[start : start + batch_size]
             rows = np.array([[lookup[a], lookup[b], lookup[c]] for a, b, c, _, _ in batch])
-            targets = unit[rows[:, 1]] + unit[rows[:, 2]] - unit[rows[:, 0]]
-            scores = targets @ unit.T
+            scores = analogy_scores(unit, unit[rows[:, 0]], unit[rows[:, 1]], unit[rows[:, 2]], method)
             np.put_along_axis(scores, rows, -np.inf, axis=1)
             top = np.argsort(-scores, axis=1, kind="stable")[:, :5]
             for (a, b, c, expected, section), candidates in zip(batch, top):
@@ -157,20 +218,51 @@ class Vectors:
             "sections": {s: correct_by_section[s] / total_by_section[s] for s in total_by_section},
         }
 
+    # === To look at ===
+    def write_projector(self, folder, limit=None):
+        """A TensorBoard projector export (checkpoint, tensors.tsv, metadata.tsv, projector config) of the first
+        `limit` words: `tensorboard --logdir folder`, or load the TSVs at projector.tensorflow.org."""
+        from zoo.static.projector import write_projector
+
+        return write_projector(self, folder, limit=limit)
+
+    def plot(self, words, path, title=None):
+        """A PNG of the words' vectors projected to 2-D (PCA); `words`: a list, or {group: [words]} to colour."""
+        from zoo.static.projector import plot_words
+
+        return plot_words(self, words, path, title=title)
+
     # === To Keras ===
-    def embedding_layer(self, trainable=False, oov_buckets=0):
-        """A string-in Keras layer: words -> their vectors (unknown words: zeros, or `oov_buckets` rows)."""
+    def _unknown_words(self, oov):
+        """(oov_buckets, subwords) for `oov`: "subwords" (fastText's n-gram vectors; the default for a .bin),
+        "zeros" (the default otherwise) or an int, that many hashed rows (trainable with the layer)."""
+        if oov is None:
+            oov = "subwords" if self.subwords is not None else "zeros"
+        if oov == "subwords":
+            if self.subwords is None:
+                raise ValueError("oov='subwords' needs a fastText .bin model; these vectors have no n-gram buckets")
+            return 0, self.subwords
+        if oov == "zeros":
+            return 0, None
+        if isinstance(oov, int) and oov > 0:
+            return oov, None
+        raise ValueError(f"oov must be 'subwords', 'zeros' or a positive number of buckets, not {oov!r}")
+
+    def embedding_layer(self, trainable=False, oov=None):
+        """A string-in Keras layer, words -> their vectors; unknown words as `oov` says (see _unknown_words)."""
         from zoo.static.vectors_embedding import VectorsEmbedding
 
-        return VectorsEmbedding(self.keys, self.matrix, oov_buckets=oov_buckets, trainable=trainable)
+        oov_buckets, subwords = self._unknown_words(oov)
+        return VectorsEmbedding(self.keys, self.matrix, oov_buckets, subwords, trainable=trainable)
 
-    def text_encoder(self, combiner="sqrtn", lowercase=True, oov_buckets=0, name="static_text_encoder"):
-        """A Keras model, text -> {"embedding"}, with TF-Hub text-embedding semantics (StaticTextEncoder)."""
+    def text_encoder(self, combiner="sqrtn", lowercase=True, oov=None, name="static_text_encoder"):
+        """A Keras model, text -> {"embedding"}, with TF-Hub text-embedding semantics (StaticTextEncoder);
+        unknown words as `oov` says: fastText subword vectors by default for a .bin model, else zeros."""
         import keras
 
         from zoo.static.static_text_encoder import StaticTextEncoder
 
+        oov_buckets, subwords = self._unknown_words(oov)
         text = keras.Input(shape=(), dtype="string", name="text")
-        encoder = StaticTextEncoder(self.keys, self.matrix, combiner, lowercase, oov_buckets)
+        encoder = StaticTextEncoder(self.keys, self.matrix, combiner, lowercase, oov_buckets, subwords)
         return keras.Model(text, {"embedding": encoder(text)}, name=name)
-

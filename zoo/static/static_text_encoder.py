@@ -12,19 +12,20 @@ class StaticTextEncoder(keras.layers.Layer):
 
     Punctuation becomes a space, the text splits on whitespace, each token is looked up, and the token vectors
     are combined: "sum", "mean" (sum / n) or "sqrtn" (sum / sqrt(n)), n counting unknown tokens too, which add
-    zeros: "lizard. dog" with sqrtn gives dog / sqrt(2) where "lizard" is unknown; an empty string gives zeros.
+    zeros (or their OOV bucket's row, or, for a fastText model's `subwords`, fastText's n-gram vector): "lizard. dog" with sqrtn gives dog / sqrt(2) where "lizard" is unknown; an empty string gives zeros.
     Only core TF string ops, so an export of it runs on any TF Serving. Input (batch,) strings; output
     (batch, dim).
     """
 
-    def __init__(self, keys, matrix, combiner="sqrtn", lowercase=True, oov_buckets=0, **kwargs):
+    def __init__(self, keys, matrix, combiner="sqrtn", lowercase=True, oov_buckets=0, subwords=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if combiner not in COMBINERS:
             raise ValueError(f"combiner must be one of {COMBINERS}, not {combiner!r}")
         self.combiner, self.lowercase = combiner, lowercase
 
         # === Layers ===
-        self.word_vectors = VectorsEmbedding(keys, matrix, oov_buckets=oov_buckets, name="word_vectors")
+        self.word_vectors = VectorsEmbedding(keys, matrix, oov_buckets, subwords, name="word_vectors")
 
     def tokenize(self, texts):
         if self.lowercase:

@@ -1,0 +1,107 @@
+"""fastText's subword vectors in core TF ops: char n-grams of `<word>`, FNV-1a hashed into the bucket table.
+
+fastText (dictionary.cc, computeSubwords) works on UTF-8 bytes: an n-gram is n characters (a character is a
+lead byte and its continuation bytes 10xxxxxx), taken from `<` + word + `>`, of every length from min_n to max_n;
+single characters at the markers are left out. Each n-gram's bytes are hashed with 32-bit FNV-1a, where fastText
+sign-extends each byte (it hashes `char`s) before the xor, and the hash modulo `bucket` picks the row.
+
+Written in core TF ops (no tensorflow_text, no py_function) so that a served model computes the vector of a word
+it has never seen, exactly as fastText and gensim do; the same function runs eagerly to build the in-vocabulary
+vectors when a `.bin` is read.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+FNV_OFFSET, FNV_PRIME, LOW_32_BITS = 2166136261, 16777619, 0xFFFFFFFF
+
+
+def ngram_byte_spans(words, min_n, max_n):
+    """For each word, the (begin, end) byte offsets of its char n-grams within `<word>`.
+
+    words: string tensor (n,). Returns (marked words (n,), begins (n, None), ends (n, None)) as int64 ragged.
+    """
+    marked = tf.strings.join(["<", words, ">"])
+    byte_values = _byte_values(marked)
+    positions = tf.ragged.range(byte_values.row_lengths(), dtype=tf.int64)
+    # Character boundaries: every byte that is not a continuation byte, and the end of the word.
+    starts = tf.ragged.boolean_mask(positions, tf.bitwise.bitwise_and(byte_values, 0xC0) != 0x80)
+    bounds = tf.concat([starts, tf.expand_dims(byte_values.row_lengths(), 1)], axis=1)
+    begins, ends = [], []
+    for n in range(min_n, max_n + 1):
+        if n == 1:  # fastText leaves out `<` and `>` alone: the first and the last character
+            begins.append(bounds[:, 1:-2])
+            ends.append(bounds[:, 2:-1])
+        else:
+            begins.append(bounds[:, :-n])
+            ends.append(bounds[:, n:])
+    return marked, byte_values, tf.concat(begins, axis=1), tf.concat(ends, axis=1)
+
+
+def _byte_values(strings):
+    """The bytes of each string as int64 values 0-255, ragged (n, None)."""
+    single_bytes = tf.strings.bytes_split(strings)
+    values = tf.io.decode_raw(single_bytes.flat_values, tf.uint8)[:, 0]
+    return single_bytes.with_flat_values(tf.cast(values, tf.int64))
+
+
+def ngram_buckets(words, min_n, max_n, bucket):
+    """The bucket row of each char n-gram of each word: int64 ragged (n, None); empty rows where max_n is 0."""
+    words = tf.convert_to_tensor(words, tf.string)
+    if max_n == 0 or bucket == 0:
+        return tf.RaggedTensor.from_row_lengths(tf.zeros([0], tf.int64), tf.zeros_like(words, tf.int64))
+    _, byte_values, begins, ends = ngram_byte_spans(words, min_n, max_n)
+    # Offsets into the flat byte array of all words.
+    word_offsets = tf.gather(byte_values.row_starts(), begins.value_rowids())
+    first = word_offsets + begins.flat_values
+    lengths = ends.flat_values - begins.flat_values
+    flat_bytes = byte_values.flat_values
+    # fastText hashes signed chars: bytes 128-255 become 0xFFFFFF80-0xFFFFFFFF before the xor.
+    signed = tf.where(flat_bytes >= 128, flat_bytes + 0xFFFFFF00, flat_bytes)
+
+    def step(k, hashes):
+        byte = tf.gather(signed, tf.minimum(first + k, tf.maximum(tf.size(signed, tf.int64) - 1, 0)))
+        updated = tf.bitwise.bitwise_and(tf.bitwise.bitwise_xor(hashes, byte) * FNV_PRIME, LOW_32_BITS)
+        return k + 1, tf.where(k < lengths, updated, hashes)
+
+    longest = tf.reduce_max(tf.concat([lengths, [0]], axis=0))
+    _, hashes = tf.while_loop(lambda k, _: k < longest, step,
+                              (tf.constant(0, tf.int64), tf.fill(tf.shape(first), tf.constant(FNV_OFFSET, tf.int64))))
+    return begins.with_flat_values(hashes % bucket)
+
+
+def mean_of_rows(table, rows, extra=None):
+    """Mean of `table` rows per word (ragged `rows`), plus `extra` (n, dim) counted as one more row; zeros
+    where a word has no rows at all."""
+    total = tf.reduce_sum(tf.gather(table, rows), axis=1)
+    count = tf.cast(rows.row_lengths(), table.dtype)
+    if extra is not None:
+        total, count = total + extra, count + 1
+    return total / tf.maximum(count, 1.0)[:, None]
+
+
+class Subwords:
+    """A fastText model's char n-gram buckets: vectors for words outside the vocabulary, and the composition of
+    in-vocabulary vectors (word row and n-gram rows averaged) that fastText's `.vec` files and gensim hold."""
+
+    def __init__(self, buckets, min_n, max_n):
+        self.buckets = buckets
+        self.min_n, self.max_n = min_n, max_n
+
+    @property
+    def bucket(self):
+        return len(self.buckets)
+
+    def rows(self, words):
+        """Ragged (n, None) bucket rows of the words' n-grams (str or bytes)."""
+        return ngram_buckets(tf.constant(list(words), tf.string), self.min_n, self.max_n, self.bucket)
+
+    def word_vectors(self, words, word_rows=None, batch_size=65_536):
+        """fastText's vector of each word: the mean of its n-gram rows, and of its own row where `word_rows`
+        (n, dim) gives it (in-vocabulary words); zeros for a word without n-grams."""
+        buckets = tf.constant(self.buckets)
+        out = []
+        for start in range(0, len(words), batch_size):
+            own = None if word_rows is None else tf.constant(word_rows[start:start + batch_size])
+            out.append(mean_of_rows(buckets, self.rows(words[start:start + batch_size]), own).numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.buckets.shape[1]), np.float32)
