@@ -21,8 +21,12 @@ def rank(values):
 
 
 def pearson(x, y):
+    """Pearson's correlation; NaN where it is undefined (fewer than two values, or one side constant)."""
+    if len(x) < 2:
+        return float("nan")
     x, y = np.asarray(x, np.float64) - np.mean(x), np.asarray(y, np.float64) - np.mean(y)
-    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum()))
+    scale = np.sqrt((x * x).sum() * (y * y).sum())
+    return float((x * y).sum() / scale) if scale > 0 else float("nan")
 
 
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
@@ -156,19 +160,30 @@ class Vectors:
         mean /= max(np.linalg.norm(mean), 1e-12)
         return min(zip(vectors @ mean, known))[1]
 
-    def evaluate_word_pairs(self, pairs, restrict_vocab=300_000, case_insensitive=True):
+    def evaluate_word_pairs(self, pairs, restrict_vocab=300_000, case_insensitive=True, unknown="skip"):
         """Spearman and Pearson correlation of cosine similarity with the human scores, and the share of pairs
-        left out for an unknown word: gensim's `evaluate_word_pairs`, on the data layer's WordPair records."""
+        with an unknown word: gensim's `evaluate_word_pairs`, on the data layer's WordPair records. Pairs with an
+        unknown word are left out (`unknown="skip"`, as gensim), or, for a fastText model, scored with the
+        unknown words' subword vectors (`unknown="subwords"`: every pair counts)."""
+        if unknown not in ("skip", "subwords") or (unknown == "subwords" and self.subwords is None):
+            raise ValueError(f"unknown must be 'skip' or, for vectors with subwords, 'subwords'; not {unknown!r}")
         lookup = self._case_folded_index(restrict_vocab, case_insensitive)
         normal = str.upper if case_insensitive else (lambda word: word)
+        unit = {}  # word -> unit vector, for the words of pairs that count
+        missing = sorted({w for p in pairs for w in (p.word1, p.word2) if normal(w) not in lookup})
+        unknown_words = set(missing)
+        if unknown == "subwords" and missing:  # one batch through the n-gram graph
+            vectors = self.subwords.word_vectors(missing)
+            unit = dict(zip(missing, vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)))
         gold, predicted, oov = [], [], 0
         for pair in pairs:
-            a, b = lookup.get(normal(pair.word1)), lookup.get(normal(pair.word2))
+            a, b = (self.unit[lookup[normal(w)]] if normal(w) in lookup else unit.get(w)
+                    for w in (pair.word1, pair.word2))
+            oov += pair.word1 in unknown_words or pair.word2 in unknown_words
             if a is None or b is None:
-                oov += 1
                 continue
             gold.append(pair.score)
-            predicted.append(float(self.unit[a] @ self.unit[b]))
+            predicted.append(float(a @ b))
         return {
             "spearman": pearson(rank(gold), rank(predicted)),
             "pearson": pearson(gold, predicted),

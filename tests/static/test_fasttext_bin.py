@@ -148,3 +148,27 @@ def test_quantized_models_and_trailing_bytes_are_refused(tmp_path):
 def test_words_that_are_not_utf8_name_the_word_and_the_lenient_option():
     with pytest.raises(ZooDataError, match=r"word 149 is not valid UTF-8 .*unicode_errors='replace'"):
         Vectors.load(gensim_path("pang_lee_polarity_fasttext.bin"))
+
+
+def test_word_pairs_scored_with_subword_vectors_for_unknown_words_match_gensim():
+    from scipy.stats import pearsonr, spearmanr
+
+    from zoo.data import load_word_pairs
+
+    path = gensim_path("lee_fasttext_new.bin")
+    vectors, expected = Vectors.load(path), load_facebook_model(path).wv
+    pairs = load_word_pairs("wordsim353")
+    folded = {key.upper(): key for key in reversed(expected.index_to_key)}  # gensim's case-insensitive lookup
+
+    def reference_vector(word):
+        vector = expected[folded.get(word.upper(), word)]  # unseen: gensim's subword vector
+        return vector / np.linalg.norm(vector)
+
+    similarities = [reference_vector(p.word1) @ reference_vector(p.word2) for p in pairs]
+    gold = [p.score for p in pairs]
+    ours = vectors.evaluate_word_pairs(pairs, unknown="subwords")
+    assert ours["pairs"] == len(pairs) and ours["oov_ratio"] > 0.5
+    assert ours["spearman"] == pytest.approx(spearmanr(gold, similarities)[0], abs=1e-5)
+    assert ours["pearson"] == pytest.approx(pearsonr(gold, similarities)[0], abs=1e-5)
+    skipped = vectors.evaluate_word_pairs(pairs)
+    assert skipped["pairs"] < len(pairs) and skipped["oov_ratio"] == ours["oov_ratio"]

