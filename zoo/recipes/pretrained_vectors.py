@@ -20,13 +20,11 @@ import argparse
 
 import numpy as np
 
-from zoo.data import load_analogies, load_word_pairs, pretrained_vectors_path
+from zoo.data import load_word_pairs, pretrained_vectors_path
+from zoo.evaluate import evaluate_word_vectors
 from zoo.serving import check, export
 from zoo.vectors import Vectors
 
-WORD_PAIR_BENCHMARKS = ("wordsim353", "simlex999", "men", "rare-words", "mturk-287", "rg-65", "ws353-similarity",
-                        "ws353-relatedness")
-ANALOGY_BENCHMARKS = ("google-analogies", "msr-analogies")
 HEADLINE = "wordsim353"
 PLOT_WORDS = {"people": ["man", "woman", "children", "police", "president", "minister"],
               "places": ["australia", "sydney", "israel", "afghanistan", "india", "pakistan"],
@@ -51,22 +49,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def evaluate(vectors, args):
-    """One row per benchmark: (name, measure, value, share of questions with an unknown word)."""
-    rows = []
-    for name in WORD_PAIR_BENCHMARKS:
-        pairs = load_word_pairs(name)
-        known = vectors.evaluate_word_pairs(pairs, restrict_vocab=args.restrict_vocab)
-        rows.append((name, "spearman, known words", known["spearman"], known["oov_ratio"]))
-        if vectors.subwords is not None:
-            every = vectors.evaluate_word_pairs(pairs, restrict_vocab=args.restrict_vocab, unknown="subwords")
-            rows.append((name, "spearman, every pair", every["spearman"], 0.0))
-    for name in ANALOGY_BENCHMARKS:
-        result = vectors.evaluate_analogies(load_analogies(name), restrict_vocab=args.restrict_vocab)
-        rows.append((name, "3CosAdd accuracy", result["accuracy"], result["oov_ratio"]))
-    return rows
-
-
 def headline(vectors, args):
     unknown = "subwords" if vectors.subwords is not None else "skip"
     return vectors.evaluate_word_pairs(load_word_pairs(HEADLINE), args.restrict_vocab, unknown=unknown)["spearman"]
@@ -86,7 +68,6 @@ def random_like(vectors, seed):
 
 def main(argv=None):
     args = parse_args(argv)
-    from zoo.cli import print_table
 
     # 1. Load the vectors (format sniffed unless named).
     path = args.vectors or pretrained_vectors_path()
@@ -95,8 +76,7 @@ def main(argv=None):
     print(f"1. vectors: {len(vectors):,} words x {vectors.dim} from {path} ({kind})")
 
     # 2. Evaluate on every word benchmark; the headline against random vectors of the same shape.
-    rows = evaluate(vectors, args)
-    print_table(("benchmark", "measure", "value", "unknown"), [(b, m, f"{v:.3f}", f"{u:.0%}") for b, m, v, u in rows])
+    evaluate_word_vectors(vectors, args.restrict_vocab)
     value, baseline = headline(vectors, args), headline(random_like(vectors, args.seed), args)
     print(f"2. {HEADLINE} spearman {value:.3f} (random vectors of the same shape: {baseline:.3f})")
 

@@ -5,6 +5,7 @@ never a half-loaded table. Files may be `.gz` or `.bz2` compressed. `unicode_err
 same name ("strict", "replace" or "ignore") for words that are not valid UTF-8.
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -15,12 +16,25 @@ from zoo.errors import ZooDataError
 FORMATS = ("glove", "word2vec", "word2vec-binary")
 
 
-def _read_all(path):
-    with open_binary(path) as handle:
-        try:
-            return handle.read()
-        except (OSError, EOFError) as error:
-            raise ZooDataError(path, f"cannot read ({error})") from None
+CHUNK_BYTES = 8 << 20  # the readers read this much at a time; beyond the matrix they hold a few chunks' worth
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips, for lines held as latin-1 text
+
+
+def _read(path, handle, size):
+    try:
+        return handle.read(size)
+    except (OSError, EOFError) as error:
+        raise ZooDataError(path, f"cannot read ({error})") from None
+
+
+def _header_line(path, handle):
+    """The first line (at most 64 KB of it, without its line end) and its (count, dim), or None for no header."""
+    try:
+        line = handle.readline(1 << 16)
+    except (OSError, EOFError) as error:
+        raise ZooDataError(path, f"cannot read ({error})") from None
+    line = line[:-1] if line.endswith(b"\n") else line
+    return line, _header(path, line)
 
 
 def _header(path, first_line):
@@ -31,8 +45,42 @@ def _header(path, first_line):
     return None
 
 
+def _pieces(path, handle):
+    """The rest of the file in pieces of about CHUNK_BYTES, each ending at a line end (but the last, which is
+    what is left)."""
+    carry = b""
+    while data := _read(path, handle, CHUNK_BYTES):
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # a line longer than a chunk
+            carry += data
+            continue
+        yield b"".join((carry, memoryview(data)[:cut]))
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+def _count_lines(path, limit):
+    """The number of lines (a last one without a line end counts), or `limit` where the file has more."""
+    count, last = 0, b"\n"
+    with open_binary(path) as handle:
+        while (limit is None or count < limit) and (data := _read(path, handle, CHUNK_BYTES)):
+            count, last = count + data.count(b"\n"), data[-1:]
+    count += last != b"\n"
+    return count if limit is None else min(count, limit)
+
+
+def _allocate(path, rows, dim, header):
+    try:
+        return np.empty((rows, dim), dtype=np.float32)
+    except MemoryError:
+        if not header:
+            raise
+        raise ZooDataError(path, f"the header's {rows} words of {dim} values do not fit in memory", line=1) from None
+
+
 def sniff_format(path):
-    with open_binary(path) as handle:  # the first 4 KB tell; the reader reads the whole file once, later
+    with open_binary(path) as handle:  # the first 4 KB tell; the reader streams the file, later
         data = handle.read(4096)
     if not data.strip():
         raise ZooDataError(path, "empty file")
@@ -48,12 +96,16 @@ def sniff_format(path):
     return "word2vec"
 
 
-def _decode(path, raw, lineno, unicode_errors):
+def _decode_all(path, raw_words, separator, where, unicode_errors):
+    """Words from bytes that cannot hold `separator`, decoded in one call; `where(i)` names word i's place."""
+    if not raw_words:
+        return []
+    raw = separator.join(raw_words)
     try:
-        return raw.decode("utf-8", errors=unicode_errors)
-    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors=unicode_errors).split(separator.decode())
+    except UnicodeDecodeError as error:
         raise ZooDataError(path, "word is not valid UTF-8 (pass unicode_errors='replace' to load anyway)",
-                           line=lineno) from None
+                           line=where(raw.count(separator, 0, error.start))) from None
 
 
 def _check_unique(path, keys, line_of):
@@ -67,76 +119,157 @@ def _check_unique(path, keys, line_of):
 
 
 def read_text(path, has_header, limit=None, unicode_errors="strict"):
-    """GloVe text (no header) or word2vec text (`count dim` header): `word v1 ... vd` a line."""
-    lines = _read_all(path).split(b"\n")
-    first_body_line = 1
-    expected_count = None
-    if has_header:
-        header = _header(path, lines[0])
-        if header is None:
-            raise ZooDataError(path, f"expected a 'count dim' header, found {lines[0][:40]!r}", line=1)
-        expected_count, dim = header
-        lines, first_body_line = lines[1:], 2
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
-        raise ZooDataError(path, "empty file" if not has_header else "header but no vectors")
-    if expected_count is not None and limit is None and len(lines) != expected_count:
-        raise ZooDataError(path, f"header says {expected_count} words, the file has {len(lines)}", line=1)
-    if limit is not None:
-        lines = lines[:limit]
-    words, rests = zip(*(line.rstrip().partition(b" ")[::2] for line in lines))
+    """GloVe text (no header) or word2vec text (`count dim` header): `word v1 ... vd` a line.
+
+    Streams the file in pieces of about CHUNK_BYTES into a matrix allocated once (its size from the header, or
+    for GloVe from a first pass that counts lines), parsing each piece's numbers in one `np.loadtxt` call.
+    Blank lines at the end of the file are ignored; a blank line before a vector is an error."""
+    rows, dim, expected_count, first_body_line = None, None, None, 1
     if not has_header:
-        dim = len(rests[0].split())
-    try:
-        with warnings.catch_warnings():  # numpy warns or raises where a value does not parse
-            warnings.simplefilter("ignore")
-            values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
-    except ValueError:
-        values = np.empty(0, np.float32)
-    if values.size != len(lines) * dim:
-        _raise_at_bad_line(path, rests, dim, first_body_line)
-    keys = [_decode(path, w, i + first_body_line, unicode_errors) for i, w in enumerate(words)]
+        rows = _count_lines(path, limit)
+    with open_binary(path) as handle:
+        if has_header:
+            first, header = _header_line(path, handle)
+            if header is None:
+                raise ZooDataError(path, f"expected a 'count dim' header, found {first[:40]!r}", line=1)
+            expected_count, dim = header
+            rows, first_body_line = (expected_count if limit is None else min(expected_count, limit)), 2
+        check_count = has_header and limit is None  # the header's count must be the number of vectors
+        matrix, keys, filled, content = None, [], 0, False
+        lineno, blank = first_body_line, None  # the next line's number; the first blank line since a vector
+        pieces = _pieces(path, handle)
+        for piece in pieces:
+            lines = piece.decode("latin-1").split("\n")  # latin-1: a character a byte; words are decoded below
+            if not lines[-1]:
+                lines.pop()  # the piece's last line end
+            lines = [line.rstrip(_ASCII_SPACE) for line in lines]
+            end = len(lines)
+            while end and not lines[end - 1]:
+                end -= 1  # blank lines at the end of the piece, which may be the end of the file
+            if end:
+                content = True
+                if dim is None:  # GloVe: as many values as the first line has
+                    first = next(i for i, line in enumerate(lines) if line)
+                    dim = len(lines[first].partition(" ")[2].split())
+                    if not dim:
+                        raise ZooDataError(path, "no values after the word", line=lineno + first)
+            take = min(end, rows - filled)
+            if take < end and check_count:  # more vectors than the header says
+                _raise_count_mismatch(path, expected_count, lineno + end - 1, lineno + len(lines), pieces)
+            if take and blank is not None:
+                raise ZooDataError(path, f"expected {dim} values, found 0", line=blank)
+            if take:
+                if "" in lines[:take]:
+                    raise ZooDataError(path, f"expected {dim} values, found 0", line=lineno + lines.index(""))
+                words, _, rests = zip(*(line.partition(" ") for line in lines[:take]))
+                if matrix is None:
+                    matrix = _allocate(path, rows, dim, has_header)
+                matrix[filled : filled + take] = _parse_values(path, rests, lineno, dim)
+                keys += words if piece.isascii() else _decode_all(
+                    path, [w.encode("latin-1") for w in words], b"\n", lambda i, at=lineno: at + i, unicode_errors)
+                filled += take
+            if end < len(lines) and blank is None:
+                blank = lineno + end
+            lineno += len(lines)
+            if filled == rows and not check_count:
+                break
+    if not content:
+        raise ZooDataError(path, "header but no vectors" if has_header else "empty file")
+    if check_count and filled != expected_count:
+        raise ZooDataError(path, f"header says {expected_count} words, the file has {filled}", line=1)
+    if matrix is None:  # limit=0
+        matrix = np.empty((0, dim), dtype=np.float32)
+    if filled < len(matrix):  # blank lines at the end were counted as lines
+        matrix.resize((filled, dim), refcheck=False)
     _check_unique(path, keys, lambda i: i + first_body_line)
-    return keys, values.reshape(len(lines), dim)
+    return keys, matrix
 
 
-def _raise_at_bad_line(path, rests, dim, first_body_line):
+def _raise_count_mismatch(path, expected_count, last, lineno, pieces):
+    """The header promises fewer vectors than the file holds: counts them (up to its last non-blank line)."""
+    for piece in pieces:
+        lines = piece.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        last = next((lineno + i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), last)
+        lineno += len(lines)
+    raise ZooDataError(path, f"header says {expected_count} words, the file has {last - 1}", line=1)  # 1: header
+
+
+def _parse_values(path, rests, lineno, dim):
+    """The numbers of a piece's lines (each without its word) as a (lines, dim) float32 array."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # loadtxt warns where it finds no numbers
+            values = np.loadtxt(rests, dtype=np.float32, ndmin=2, comments=None, quotechar=None)
+        if values.shape == (len(rests), dim):
+            return values
+    except ValueError:
+        pass
+    return _parse_slowly(path, rests, lineno, dim)
+
+
+def _parse_slowly(path, rests, lineno, dim):
+    """Line by line: names the first line with the wrong number of values or a value that is not a number, and
+    otherwise parses what Python's float() takes but loadtxt does not (`1_000`)."""
+    rows = []
     for i, rest in enumerate(rests):
-        fields = rest.split()
+        fields = rest.encode("latin-1").split()
         if len(fields) != dim:
-            raise ZooDataError(path, f"expected {dim} values, found {len(fields)}", line=i + first_body_line)
-        for field in fields:
-            try:
-                float(field)
-            except ValueError:
-                raise ZooDataError(path, f"value {field[:20]!r} is not a number", line=i + first_body_line) from None
-    raise ZooDataError(path, "values do not parse")
+            raise ZooDataError(path, f"expected {dim} values, found {len(fields)}", line=lineno + i)
+        try:
+            rows.append([float(field) for field in fields])
+        except ValueError:
+            bad = next(field for field in fields if not _is_number(field))
+            raise ZooDataError(path, f"value {bad[:20]!r} is not a number", line=lineno + i) from None
+    return np.array(rows, dtype=np.float32).reshape(len(rests), dim)
+
+
+def _is_number(field):
+    try:
+        float(field)
+        return True
+    except ValueError:
+        return False
 
 
 def read_word2vec_binary(path, limit=None, unicode_errors="strict"):
-    """word2vec binary: a `count dim` header line, then per word `word<space>` and dim little-endian float32."""
-    data = _read_all(path)
-    first, _, _ = data.partition(b"\n")
-    header = _header(path, first)
-    if header is None:
-        raise ZooDataError(path, f"not a word2vec binary file (no 'count dim' header: {first[:40]!r})", line=1)
-    count, dim = header
-    count = min(count, limit) if limit is not None else count
-    position, width = len(first) + 1, 4 * dim
-    keys, offsets = [], np.empty(count, dtype=np.int64)
-    for i in range(count):
-        while data[position : position + 1] == b"\n":  # some writers end each vector with a newline
-            position += 1
-        end = data.find(b" ", position)
-        if end < 0 or end + 1 + width > len(data):
-            raise ZooDataError(path, f"truncated: the header promises {header[0]} vectors, "
-                               f"the data ends in vector {i + 1}")
-        keys.append(_decode(path, data[position:end], f"vector {i + 1}", unicode_errors))
-        offsets[i] = end + 1
-        position = end + 1 + width
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    matrix = buffer[offsets[:, None] + np.arange(width)].view("<f4").reshape(count, dim).astype(np.float32)
+    """word2vec binary: a `count dim` header line, then per word `word<space>` and dim little-endian float32.
+
+    Streams the file in pieces of about CHUNK_BYTES, copying each vector's bytes into a matrix allocated once."""
+    with open_binary(path) as handle:
+        first, header = _header_line(path, handle)
+        if header is None:
+            raise ZooDataError(path, f"not a word2vec binary file (no 'count dim' header: {first[:40]!r})", line=1)
+        count, dim = header
+        rows = min(count, limit) if limit is not None else count
+        matrix = _allocate(path, rows, dim, header=True)
+        out, width = memoryview(matrix.reshape(-1).view(np.uint8)), 4 * dim
+        keys, raw_words, data, view, position = [], [], b"", memoryview(b""), 0
+
+        def decode_words():
+            first_vector = len(keys) + 1
+            keys.extend(_decode_all(path, raw_words, b" ", lambda i: f"vector {first_vector + i}", unicode_errors))
+            raw_words.clear()
+
+        for i in range(rows):
+            space = data.find(b" ", position)
+            while space < 0 or space + 1 + width > len(data):
+                more = _read(path, handle, CHUNK_BYTES)
+                decode_words()
+                if not more:
+                    raise ZooDataError(path, f"truncated: the header promises {count} vectors, "
+                                       f"the data ends in vector {i + 1}")
+                data = data[position:] + more
+                view, position = memoryview(data), 0
+                space = data.find(b" ")
+            raw_words.append(data[position:space].lstrip(b"\n"))  # some writers end each vector with a newline
+            start = space + 1
+            out[i * width : (i + 1) * width] = view[start : start + width]
+            position = start + width
+        decode_words()
+    if sys.byteorder == "big":
+        matrix.byteswap(inplace=True)
     _check_unique(path, keys, lambda i: f"vector {i + 1}")
     return keys, matrix
 
