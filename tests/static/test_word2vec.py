@@ -1,0 +1,186 @@
+"""Word2Vec and FastText: the hand-written update against autodiff, the training pairs against a plain loop,
+learning on a corpus with planted structure (against random and shuffled-corpus vectors, and gensim), resuming,
+saving, and bad input."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.errors import ZooDataError, ZooInputError
+from zoo.static.corpus import Corpus
+from zoo.static.fasttext import FastText
+from zoo.static.negative_sampling_model import NegativeSamplingModel
+from zoo.static.word2vec import Word2Vec
+from zoo.vectors import pearson, rank
+
+GROUPS, GROUP_SIZE = 8, 12
+# Word names carry no hint of their topic (FastText would read it from shared n-grams otherwise).
+WORDS = ["".join(letters) for letters in np.random.default_rng(42).choice(list("abcdefghijklmnopqrstuvwxyz"),
+                                                                          (GROUPS * GROUP_SIZE, 6))]
+
+
+def planted_corpus(sentences=1500, length=12, seed=0, shuffled=False):
+    """Sentences that each draw their words from one of 8 topics of 12 words: words of a topic share contexts.
+    `shuffled`: the same tokens in random order across sentences, which destroys the structure."""
+    rng = np.random.default_rng(seed)
+    topics = rng.integers(0, GROUPS, sentences)
+    tokens = [[WORDS[t * GROUP_SIZE + i] for i in rng.integers(0, GROUP_SIZE, length)] for t in topics]
+    if shuffled:
+        flat = [token for sentence in tokens for token in sentence]
+        rng.shuffle(flat)
+        tokens = [flat[i:i + length] for i in range(0, len(flat), length)]
+    return tokens
+
+
+def planted_spearman(vectors):
+    """Spearman between cosine similarity and 'same topic' over all word pairs."""
+    unit = np.stack([vectors[w] / np.linalg.norm(vectors[w]) for w in WORDS])
+    upper = np.triu_indices(len(WORDS), 1)
+    same = np.equal.outer(np.repeat(np.arange(GROUPS), GROUP_SIZE), np.repeat(np.arange(GROUPS), GROUP_SIZE))
+    return pearson(rank(same[upper]), rank((unit @ unit.T)[upper]))
+
+
+SMALL = {"dim": 24, "window": 3, "negative": 5, "min_count": 1, "sample": 0, "epochs": 3, "batch_words": 64}
+
+
+@pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", **SMALL),
+                                     lambda: Word2Vec(mode="cbow", **SMALL),
+                                     lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
+                                     lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
+                         ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
+def test_it_learns_planted_structure_that_random_and_shuffled_vectors_lack(trainer):
+    trained = planted_spearman(trainer().fit(planted_corpus(), verbose=0).vectors)
+    shuffled = planted_spearman(trainer().fit(planted_corpus(shuffled=True), verbose=0).vectors)
+    rng = np.random.default_rng(1)
+    random = planted_spearman({word: rng.standard_normal(24) for word in WORDS})
+    assert trained > 0.5 and trained > shuffled + 0.4 and trained > random + 0.4, (trained, shuffled, random)
+
+
+@pytest.mark.parametrize("mode", ["skipgram", "cbow"])
+def test_it_matches_gensim_on_the_planted_corpus(mode):
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    corpus = planted_corpus()
+    ours = planted_spearman(Word2Vec(mode=mode, **SMALL).fit(corpus, verbose=0).vectors)
+    theirs = GensimWord2Vec(corpus, vector_size=24, window=3, negative=5, min_count=1, sample=0, epochs=3,
+                            sg=int(mode == "skipgram"), workers=1, seed=1).wv
+    assert ours > planted_spearman(theirs) - 0.03
+
+
+def _loss(hidden, outputs, batch):
+    """The negative-sampling loss of a batch, written plainly (the model's step must follow its gradient)."""
+    positive = tf.reduce_sum(tf.gather(hidden, batch["positive_examples"])
+                             * tf.gather(outputs, batch["positive_ids"]), axis=1)
+    groups = len(batch["noise_ids"])
+    noise = tf.einsum("gkd,gsd->gks", tf.reshape(hidden, [groups, -1, hidden.shape[1]]),
+                      tf.gather(outputs, batch["noise_ids"]))
+    return -(tf.reduce_sum(batch["positive_weights"] * tf.math.log_sigmoid(positive))
+             + tf.reduce_sum(batch["noise_weights"].reshape(groups, -1, 1) * tf.math.log_sigmoid(-noise)))
+
+
+def test_the_hand_written_update_follows_the_gradient_of_the_loss():
+    rng = np.random.default_rng(0)
+    model = NegativeSamplingModel(input_rows=10, output_rows=7, dim=4)
+    model.output_vectors.assign(rng.normal(0, 0.3, (7, 4)).astype(np.float32))  # small: no score beyond 6
+    batch = {  # 4 examples in 2 groups of 2, sharing 3 noise words a group; repeated rows on purpose
+        "input_ids": np.array([1, 2, 2, 5, 9], np.int32), "input_examples": np.array([0, 1, 1, 2, 3], np.int32),
+        "input_weights": np.array([1, .5, .5, 1, 1], np.float32),
+        "input_update_weights": np.array([1, 1, 1, 1, .5], np.float32),
+        "positive_ids": np.array([3, 4, 3, 0, 6], np.int32), "positive_examples": np.array([0, 0, 1, 2, 3], np.int32),
+        "positive_weights": np.array([1, 1, 1, 1, 0.5], np.float32),
+        "noise_ids": np.array([[6, 5, 3], [1, 1, 2]], np.int32),
+        "noise_weights": np.array([0.5, 1, 0.25, 2], np.float32), "learning_rate": np.float32(0.1)}
+    before_in, before_out = model.input_vectors.numpy(), model.output_vectors.numpy()
+
+    # The reference, by autodiff: the gradient for the output rows, and for each example's hidden vector.
+    hidden = tf.Variable(tf.math.unsorted_segment_sum(
+        tf.gather(before_in, batch["input_ids"]) * batch["input_weights"][:, None], batch["input_examples"], 4))
+    outputs = tf.Variable(before_out)
+    with tf.GradientTape() as tape:
+        loss = _loss(hidden, outputs, batch)
+    d_hidden, d_outputs = [tf.convert_to_tensor(g).numpy() for g in tape.gradient(loss, [hidden, outputs])]
+    expected_in = before_in.copy()  # each input row takes its example's hidden gradient times its update weight
+    for row, example, weight in zip(batch["input_ids"], batch["input_examples"], batch["input_update_weights"]):
+        expected_in[row] -= 0.1 * weight * d_hidden[example]
+
+    model.train_step({key: tf.constant(value) for key, value in batch.items()})
+    np.testing.assert_allclose(model.output_vectors.numpy(), before_out - 0.1 * d_outputs, atol=1e-6)
+    np.testing.assert_allclose(model.input_vectors.numpy(), expected_in, atol=1e-6)
+    assert np.abs(d_outputs).sum() > 0.1 and np.abs(expected_in - before_in).sum() > 0.01
+
+
+def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_sentences():
+    corpus = Corpus.build([["a", "b", "c"], ["d", "a"], ["b"], ["c", "d", "a", "b"]], min_count=1, progress=False)
+    trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)
+    trainer.corpus = corpus
+    batches = list(trainer.epoch_batches(0, trainer.steps_per_epoch()))
+    pairs = sorted((corpus.words[b["input_ids"][e]], corpus.words[c])
+                   for b in batches for e, c in zip(b["positive_examples"], b["positive_ids"]))
+    expected = sorted((s[i], s[j]) for s in [["a", "b", "c"], ["d", "a"], ["c", "d", "a", "b"]]
+                      for i in range(len(s)) for j in (i - 1, i + 1) if 0 <= j < len(s))
+    assert pairs == expected  # the one-word sentence ["b"] gives nothing
+
+
+def test_an_interrupted_training_resumes_to_the_same_vectors(tmp_path):
+    class StopAfterSecondEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    settings = dict(SMALL, epochs=4)
+    with pytest.raises(KeyboardInterrupt):
+        Word2Vec(**settings).fit(planted_corpus(), checkpoint_dir=tmp_path / "backup", callbacks=[StopAfterSecondEpoch()],
+                                 verbose=0)
+    begun = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            begun.append(epoch)
+
+    resumed = Word2Vec(**settings).fit(planted_corpus(), checkpoint_dir=tmp_path / "backup", callbacks=[Record()],
+                                       verbose=0)
+    assert begun == [2, 3]
+    straight = Word2Vec(**settings).fit(planted_corpus(), verbose=0)
+    np.testing.assert_allclose(resumed.vectors.matrix, straight.vectors.matrix, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", [Word2Vec, lambda **kw: FastText(bucket=3000, **kw)])
+def test_save_and_load_round_trip(tmp_path, kind):
+    trained = kind(**dict(SMALL, epochs=1)).fit(planted_corpus(200), verbose=0)
+    loaded = Word2Vec.load(trained.save(tmp_path / "model"))
+    assert type(loaded) is type(trained) and loaded.settings == trained.settings
+    assert loaded.vectors.keys == trained.vectors.keys
+    np.testing.assert_array_equal(loaded.vectors.matrix, trained.vectors.matrix)
+    if isinstance(trained, FastText):
+        np.testing.assert_array_equal(loaded.vectors["unseen"], trained.vectors["unseen"])
+
+
+@pytest.mark.parametrize("corpus, message", [
+    ([], "the corpus is empty"),
+    ([["a", "b"], ["c"]], "0 word(s) occurring min_count=5"),
+    ([["word"] * 10], "1 word(s) occurring min_count=5"),
+    (["not", "token lists"], "corpus item 1 is not a list of string tokens"),
+])
+def test_bad_corpora_are_clear_errors(corpus, message):
+    with pytest.raises(ZooInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Word2Vec().fit(corpus, verbose=0)
+
+
+def test_a_corpus_file_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(b"a b c\nd \xff e\n")
+    with pytest.raises(ZooDataError, match=r"corpus.txt:2: not UTF-8"):
+        Word2Vec(min_count=1).fit(path, verbose=0)
+
+
+def test_fasttext_vectors_of_unseen_words_come_from_the_trained_ngram_rows():
+    trainer = FastText(bucket=3000, **SMALL).fit(planted_corpus(300), verbose=0)
+    vectors = trainer.vectors
+    table, words = trainer.model.input_vectors.numpy(), len(trainer.corpus)
+    from gensim.models.fasttext import ft_ngram_hashes  # the independent reference for fastText's n-grams
+
+    expected = table[[words + h for h in ft_ngram_hashes("unseenword", 3, 6, 3000)]].mean(axis=0)
+    np.testing.assert_allclose(vectors["unseenword"], expected, atol=1e-6)
+    known = [trainer.corpus.index[WORDS[0]]] + [words + h for h in ft_ngram_hashes(WORDS[0], 3, 6, 3000)]
+    np.testing.assert_allclose(vectors[WORDS[0]], table[known].mean(axis=0), atol=1e-6)

@@ -1,0 +1,130 @@
+"""A training corpus for the static trainers: the vocabulary, and the text as one int32 array of word ids.
+
+`Corpus.build(source, min_count)` takes an iterable of token lists, a text file (one sentence or document a line,
+tokens split on whitespace, as gensim's LineSentence), or data-layer corpus names ("wiki-excerpt", "lee",
+"wiki-excerpt+lee"). Words below `min_count` are dropped before windows are formed, as gensim does, and sentences
+longer than MAX_SENTENCE words are cut into pieces of that length (gensim trains on the first 10,000 words of a
+longer sentence only; we keep every piece, and the benchmark gives gensim the same pieces).
+"""
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from zoo.errors import ZooDataError, ZooInputError
+
+MAX_SENTENCE = 10_000
+DATA_LAYER_CORPORA = ("wiki-excerpt", "lee")
+
+
+def data_layer_sentences(names):
+    """Token lists of the named corpora ("wiki-excerpt", "lee" = Lee's 300 background documents)."""
+    from zoo.data import load_lee, load_wiki_excerpt, tokenize
+
+    for name in names:
+        if name not in DATA_LAYER_CORPORA:
+            raise ZooInputError(f"unknown corpus {name!r}; the data layer has {', '.join(DATA_LAYER_CORPORA)}, "
+                                "or give a text file or token lists")
+        documents = load_wiki_excerpt() if name == "wiki-excerpt" else load_lee("background")
+        for document in documents:
+            yield tokenize(document if isinstance(document, str) else document.text)
+
+
+def file_sentences(path):
+    """Whitespace-split lines of a UTF-8 text file; a line that is not UTF-8 is an error naming it."""
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                yield line.decode("utf-8").split()
+            except UnicodeDecodeError as error:
+                raise ZooDataError(path, f"not UTF-8 (byte {error.start + 1} of the line)", line=number) from None
+
+
+def sentences_of(source):
+    """The token lists of any corpus source (see the module docstring)."""
+    if isinstance(source, (str, Path)):
+        if Path(source).is_file():
+            return file_sentences(source)
+        names = str(source).split("+")
+        if all(name in DATA_LAYER_CORPORA for name in names):
+            return data_layer_sentences(names)
+        raise ZooInputError(f"corpus {str(source)!r} is neither a file nor a data-layer corpus "
+                            f"({', '.join(DATA_LAYER_CORPORA)}, joined with '+')")
+    return _checked_token_lists(source)
+
+
+def _checked_token_lists(sentences):
+    for number, sentence in enumerate(sentences, start=1):
+        if isinstance(sentence, str) or not all(isinstance(token, str) for token in sentence):
+            raise ZooInputError(f"corpus item {number} is not a list of string tokens: {str(sentence)[:60]!r}")
+        yield sentence
+
+
+class Corpus:
+    """`words` and `counts` (most frequent first, ties in order of first appearance, as gensim sorts them);
+    `ids` (int32, the kept words of the text in order) and `starts` (where each sentence begins in `ids`)."""
+
+    def __init__(self, words, counts, ids, starts):
+        self.words, self.counts, self.ids, self.starts = list(words), np.asarray(counts, np.int64), ids, starts
+        self.index = {word: i for i, word in enumerate(self.words)}
+
+    @classmethod
+    def build(cls, source, min_count=5, progress=True):
+        counts, sentences = Counter(), []
+        for sentence in tqdm(sentences_of(source), desc="reading corpus", unit=" sentences", disable=not progress):
+            counts.update(sentence)
+            sentences.append(sentence)
+        if not counts:
+            raise ZooInputError("the corpus is empty: no tokens")
+        kept = [(word, count) for word, count in counts.items() if count >= min_count]  # Counter keeps first-seen order
+        if len(kept) < 2:
+            most = counts.most_common(2)
+            raise ZooInputError(f"the corpus has {len(kept)} word(s) occurring min_count={min_count} times or more "
+                                f"(its most frequent: {most}); training needs at least 2: lower min_count or give "
+                                "more text")
+        kept.sort(key=lambda item: -item[1])  # stable: ties keep their first-seen order
+        words, word_counts = zip(*kept)
+        index = {word: i for i, word in enumerate(words)}
+        pieces, starts, position = [], [], 0
+        for sentence in sentences:
+            ids = np.fromiter((index[t] for t in sentence if t in index), dtype=np.int32)
+            for begin in range(0, len(ids), MAX_SENTENCE):
+                piece = ids[begin:begin + MAX_SENTENCE]
+                if len(piece) > 1:  # a one-word sentence has no context to learn from
+                    pieces.append(piece)
+                    starts.append(position)
+                    position += len(piece)
+        if not pieces:
+            raise ZooInputError("no sentence of the corpus has two kept words: nothing to learn from")
+        return cls(words, word_counts, np.concatenate(pieces), np.array(starts, np.int64))
+
+    def __len__(self):
+        return len(self.words)
+
+    @property
+    def total_words(self):
+        return len(self.ids)
+
+    def sentences(self):
+        """The kept text as token lists, sentence by sentence (to give gensim the same input)."""
+        ends = np.r_[self.starts[1:], len(self.ids)]
+        return [[self.words[i] for i in self.ids[s:e]] for s, e in zip(self.starts, ends)]
+
+    def sentence_ids(self):
+        """For each position of `ids`, the number of its sentence."""
+        lengths = np.diff(np.r_[self.starts, len(self.ids)])
+        return np.repeat(np.arange(len(self.starts), dtype=np.int32), lengths)
+
+    def keep_probabilities(self, sample):
+        """word2vec's subsampling: the chance that each occurrence of a word is kept (gensim's formula)."""
+        if not sample:
+            return np.ones(len(self.words))
+        threshold = sample * self.counts.sum() if sample < 1.0 else sample
+        return np.minimum((np.sqrt(self.counts / threshold) + 1) * (threshold / self.counts), 1.0)
+
+    def noise_distribution(self, exponent=0.75):
+        """Negative sampling's distribution over the words: counts ** 0.75, normalised."""
+        weights = self.counts.astype(np.float64) ** exponent
+        return weights / weights.sum()

@@ -1,0 +1,75 @@
+"""FastText in Keras: Word2Vec whose input side is a word's row plus its character n-gram rows."""
+
+import numpy as np
+
+from zoo.static.negative_sampling_model import NegativeSamplingModel
+from zoo.static.word2vec import Word2Vec
+
+
+class FastText(Word2Vec):
+    """FastText (Bojanowski et al. 2017): skip-gram or CBOW where a word's input vector is the mean of its own
+    row and the rows of its character n-grams (`minn`..`maxn` characters of `<word>`, hashed into `bucket`
+    rows with fastText's FNV-1a hash), so that words never seen get vectors from their n-grams.
+
+    Example:
+    ```python
+    ft = zoo.static.FastText(dim=100, minn=3, maxn=6, bucket=2_000_000).fit("wiki-excerpt+lee")
+    ft.vectors["unseenword"]               # subword vector; ft.vectors.text_encoder() computes it when served
+    ```
+
+    As fastText and gensim, every row of the input mean receives the whole update. The n-gram hashing is the
+    same code (zoo/static/fasttext_subwords.py) that reads fastText's .bin files and that the exported encoder
+    runs, so trained, loaded and served vectors agree.
+    """
+
+    def __init__(self, mode="skipgram", dim=100, minn=3, maxn=6, bucket=2_000_000, **kwargs):
+        super().__init__(mode=mode, dim=dim, **kwargs)
+        self.settings.update(minn=minn, maxn=maxn, bucket=bucket)
+        if not 0 < minn <= maxn:
+            raise ValueError(f"need 0 < minn <= maxn, not minn={minn}, maxn={maxn}")
+        self.minn, self.maxn, self.bucket = minn, maxn, bucket
+        self.row_starts = self.rows = None
+
+    def build_model(self):
+        from zoo.static.fasttext_subwords import Subwords
+
+        vocabulary = len(self.corpus)
+        ngram_rows = Subwords(np.zeros((self.bucket, 1), np.float32), self.minn, self.maxn).rows(self.corpus.words)
+        lengths = 1 + ngram_rows.row_lengths().numpy()
+        self.row_starts = np.r_[0, np.cumsum(lengths)]  # word i's rows: rows[row_starts[i]:row_starts[i + 1]]
+        self.rows = np.empty(self.row_starts[-1], np.int32)
+        self.rows[self.row_starts[:-1]] = np.arange(vocabulary)
+        others = np.ones(len(self.rows), bool)
+        others[self.row_starts[:-1]] = False
+        self.rows[others] = vocabulary + ngram_rows.flat_values.numpy()
+        return NegativeSamplingModel(vocabulary + self.bucket, vocabulary, self.dim, seed=self.seed,
+                                     name=f"fasttext_{self.mode}")
+
+    def expand(self, words, examples):
+        """The input rows of `words` (word row, then n-gram rows), and the example each row belongs to."""
+        lengths = self.row_starts[words + 1] - self.row_starts[words]
+        first = np.repeat(self.row_starts[words] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+        return self.rows[first + np.arange(lengths.sum())], np.repeat(examples, lengths), lengths
+
+    def examples(self, centre, pair_example, context, count, noise_ids, rate):
+        batch = super().examples(centre, pair_example, context, count, noise_ids, rate)
+        rows, row_examples, lengths = self.expand(batch["input_ids"], batch["input_examples"])
+        if self.mode == "skipgram":  # the mean of the centre word's rows
+            weights = np.repeat(1 / lengths, lengths)
+        else:  # CBOW: the mean of all rows of all context words (as gensim pools them)
+            per_example = np.bincount(row_examples, minlength=len(centre))
+            weights = 1 / np.maximum(per_example, 1)[row_examples]
+        batch.update(input_ids=rows, input_examples=row_examples.astype(np.int32),
+                     input_weights=weights.astype(np.float32), input_update_weights=np.ones(len(rows), np.float32))
+        return batch
+
+    @property
+    def vectors(self):
+        """A zoo.Vectors with the subword buckets: fastText's word vectors, and vectors for unseen words."""
+        from zoo.static.fasttext_subwords import Subwords
+        from zoo.vectors import Vectors
+
+        table = self.model.input_vectors.numpy()
+        vocabulary = len(self.corpus)
+        subwords = Subwords(table[vocabulary:], self.minn, self.maxn)
+        return Vectors(self.corpus.words, subwords.word_vectors(self.corpus.words, table[:vocabulary]), subwords)

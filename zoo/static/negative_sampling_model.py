@@ -1,0 +1,86 @@
+import keras
+import tensorflow as tf
+
+MAX_EXP = 6.0  # word2vec's sigmoid table range
+
+
+def _inside(scores):
+    return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
+
+
+class NegativeSamplingModel(keras.Model):
+    """The word2vec family's network: input vectors, output vectors, and one step of sparse SGD on negative
+    sampling, written out by hand.
+
+    Each example (one centre word) combines input rows into a hidden vector h = sum_i w_i in[i] (skip-gram: the
+    centre word; CBOW: the mean of its context words; FastText: the mean of a word's row and its n-gram rows),
+    scores h against its positive output rows (label 1) and against noise rows (label 0), and every touched row
+    moves by plain SGD: out[o] += g_o h and in[i] += u_i sum_o g_o out[o], g_o = rate weight_o (label_o -
+    sigmoid(h . out[o])).
+
+    Two choices make it fast on a CPU (after Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed
+    Memory"): examples are packed (no padding: pairs carry the number of their example), and a group of
+    `group` consecutive examples shares its noise words, so that the noise part is small matrix products
+    instead of one row gather and scatter per pair and noise word.
+
+    Why by hand (not a Keras optimizer on Embedding layers): word2vec's update is plain SGD with a decaying rate
+    on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)
+    and autodiff through the gathers costs a second pass.
+
+    A batch (see word2vec.py) has C examples, C a multiple of the group size G:
+    input_ids / input_examples / input_weights / input_update_weights (N,), positive_ids / positive_examples /
+    positive_weights (M,), noise_ids (C / G, S), noise_weights (C,), learning_rate ().
+    """
+
+    def __init__(self, input_rows, output_rows, dim, seed=1, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+        # === Weights === (word2vec's initialisation: inputs uniform in +-0.5/dim, outputs zero)
+        self.input_vectors = self.add_weight(
+            shape=(input_rows, dim), name="input_vectors", trainable=False,
+            initializer=keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim, seed=seed))
+        self.output_vectors = self.add_weight(shape=(output_rows, dim), name="output_vectors", trainable=False,
+                                              initializer="zeros")
+        self.built = True  # its weights are all it has (BackupAndRestore wants a built model)
+
+    def train_step(self, batch):
+        inputs, outputs = self.input_vectors.value, self.output_vectors.value
+        rate, noise_ids = batch["learning_rate"], batch["noise_ids"]
+        groups, shared = tf.shape(noise_ids)[0], tf.shape(noise_ids)[1]
+        examples = tf.shape(batch["noise_weights"])[0]
+
+        # Forward: hidden vectors, then scores against positives and the group's noise words.
+        weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][:, None]
+        hidden = tf.math.unsorted_segment_sum(weighted, batch["input_examples"], examples)  # (C, dim)
+        positive_rows = tf.gather(outputs, batch["positive_ids"])  # (M, dim)
+        positive_hidden = tf.gather(hidden, batch["positive_examples"])
+        positive_scores = tf.reduce_sum(positive_hidden * positive_rows, axis=1)
+        noise_rows = tf.gather(outputs, noise_ids)  # (C / G, S, dim)
+        grouped_hidden = tf.reshape(hidden, [groups, -1, self.dim])  # (C / G, G, dim)
+        noise_scores = tf.matmul(grouped_hidden, noise_rows, transpose_b=True)  # (C / G, G, S)
+
+        # Backward, by hand: g = rate * weight * (label - sigmoid(score)); as word2vec (and gensim), a pair whose
+        # score is beyond +-MAX_EXP is not updated: this keeps large batches stable.
+        positive_gradient = rate * batch["positive_weights"] * tf.sigmoid(-positive_scores) * _inside(positive_scores)
+        noise_weights = tf.reshape(batch["noise_weights"], [groups, -1, 1])
+        noise_gradient = -rate * noise_weights * tf.sigmoid(noise_scores) * _inside(noise_scores)
+        hidden_gradient = tf.math.unsorted_segment_sum(
+            positive_gradient[:, None] * positive_rows, batch["positive_examples"], examples)
+        hidden_gradient += tf.reshape(tf.matmul(noise_gradient, noise_rows), [examples, self.dim])
+
+        self.output_vectors.value.scatter_add(tf.IndexedSlices(
+            positive_gradient[:, None] * positive_hidden, batch["positive_ids"]))
+        self.output_vectors.value.scatter_add(tf.IndexedSlices(
+            tf.reshape(tf.matmul(noise_gradient, grouped_hidden, transpose_a=True), [groups * shared, self.dim]),
+            tf.reshape(noise_ids, [-1])))
+        self.input_vectors.value.scatter_add(tf.IndexedSlices(
+            tf.gather(hidden_gradient, batch["input_examples"]) * batch["input_update_weights"][:, None],
+            batch["input_ids"]))
+
+        loss = -(tf.reduce_sum(batch["positive_weights"] * tf.math.log_sigmoid(positive_scores))
+                 + tf.reduce_sum(noise_weights * tf.math.log_sigmoid(-noise_scores)))
+        return {"loss": loss / tf.maximum(tf.reduce_sum(batch["positive_weights"]), 1.0)}
+
+    def get_config(self):
+        return {"input_rows": self.input_vectors.shape[0], "output_rows": self.output_vectors.shape[0],
+                "dim": self.dim, **super().get_config()}

@@ -1,0 +1,195 @@
+"""Word2Vec in Keras: skip-gram and CBOW with negative sampling, trained through `Model.fit`."""
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.static.corpus import Corpus
+from zoo.static.negative_sampling_model import NegativeSamplingModel
+
+MODES = ("skipgram", "cbow")
+
+
+class Word2Vec:
+    """Word2Vec (Mikolov et al. 2013) with gensim's settings and defaults; `.fit(corpus)`, then `.vectors`.
+
+    Example:
+    ```python
+    w2v = zoo.static.Word2Vec(mode="skipgram", dim=100).fit("wiki-excerpt+lee")
+    w2v.vectors.most_similar("king")
+    ```
+
+    The algorithm is word2vec's: subsampling of frequent words (`sample`), a window reduced at random to
+    1..`window` for each centre word, `negative` noise words from counts ** 0.75, a learning rate decaying
+    linearly from `alpha` to `min_alpha` over the run. Two changes make it fast on matrix hardware, after
+    Ji et al. (2016): a centre word's noise words serve all its context pairs, and `batch_words` centre words are
+    updated at once (sparse SGD on the rows they touch). Skip-gram takes the centre word as input and its
+    context words as outputs, as fastText does (gensim turns each pair the other way round; the pairs are the
+    same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole update, as gensim.
+    """
+
+    def __init__(self, mode="skipgram", dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
+                 alpha=None, min_alpha=1e-4, batch_words=512, group=16, shared_negatives=16,
+                 seed=1):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self.mode, self.dim, self.window, self.negative = mode, dim, window, negative
+        self.min_count, self.sample, self.epochs, self.seed = min_count, sample, epochs, seed
+        self.settings = {"mode": mode, "dim": dim, "window": window, "negative": negative, "min_count": min_count,
+                         "sample": sample, "epochs": epochs, "alpha": alpha, "min_alpha": min_alpha,
+                         "batch_words": batch_words, "group": group, "shared_negatives": shared_negatives,
+                         "seed": seed}
+        self.alpha = alpha if alpha is not None else (0.025 if mode == "skipgram" else 0.05)  # gensim's defaults
+        if batch_words % group:
+            raise ValueError(f"batch_words ({batch_words}) must be a multiple of group ({group})")
+        self.min_alpha, self.batch_words = min_alpha, batch_words
+        self.group, self.shared_negatives = group, shared_negatives
+        self.corpus = self.model = None
+
+    # === Training ===
+    def fit(self, corpus, checkpoint_dir=None, callbacks=(), verbose=1):
+        """Trains on `corpus` (token lists, a text file, data-layer corpus names, or a built Corpus). With
+        `checkpoint_dir`, an interrupted run started again with the same arguments resumes at its last epoch."""
+        self.corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
+        self.model = self.build_model()
+        self.model.compile(jit_compile=False)  # shapes vary by batch; XLA would recompile
+        epoch_counter = _EpochCounter()
+        backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
+        callbacks = [epoch_counter, *backup, *callbacks]  # the backup of an epoch before anything that may stop
+        dataset = self.dataset(epoch_counter)
+        self.model.fit(dataset, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch(), callbacks=callbacks,
+                       shuffle=False, verbose=verbose)
+        return self
+
+    def build_model(self):
+        vocabulary = len(self.corpus)
+        return NegativeSamplingModel(vocabulary, vocabulary, self.dim, seed=self.seed, name=f"word2vec_{self.mode}")
+
+    def steps_per_epoch(self):
+        expected = (self.corpus.keep_probabilities(self.sample)[self.corpus.ids]).sum()
+        return max(1, int(np.ceil(expected * 1.05 / self.batch_words)))  # a margin: subsampling varies by epoch
+
+    def dataset(self, epoch_counter):
+        """Batches of examples, made in numpy by a generator that tf.data runs ahead of the training step."""
+        steps = self.steps_per_epoch()
+
+        def generate():  # one stream over all epochs: fit draws `steps` batches an epoch from one iterator
+            for epoch in range(epoch_counter.epoch, self.epochs):
+                yield from self.epoch_batches(epoch, steps)
+
+        example = next(iter(self.epoch_batches(0, 1)))
+        signature = {key: tf.TensorSpec([None] * np.ndim(value), tf.as_dtype(np.asarray(value).dtype))
+                     for key, value in example.items()}
+        return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
+
+    def epoch_batches(self, epoch, steps):
+        """Exactly `steps` batches for `epoch` (empty examples past the end of the text)."""
+        corpus, window, size = self.corpus, self.window, self.batch_words
+        rng = np.random.default_rng([self.seed, epoch])
+        keep = rng.random(corpus.total_words) < self.corpus.keep_probabilities(self.sample)[corpus.ids]
+        ids, sentence = corpus.ids[keep], corpus.sentence_ids()[keep]
+        reduced_window = rng.integers(1, window + 1, size=len(ids))
+        noise = np.cumsum(corpus.noise_distribution())
+        offsets = np.r_[-window:0, 1:window + 1]
+        for step in range(steps):
+            centre = np.arange(step * size, (step + 1) * size)
+            present = centre < len(ids)
+            centre = np.minimum(centre, len(ids) - 1)
+            position = centre[:, None] + offsets
+            inside = np.clip(position, 0, len(ids) - 1)
+            valid = ((np.abs(offsets) <= reduced_window[centre][:, None]) & (position >= 0)
+                     & (position < len(ids)) & (sentence[inside] == sentence[centre][:, None]) & present[:, None])
+            example, slot = np.nonzero(valid)
+            noise_ids = np.searchsorted(noise, rng.random((size // self.group, self.shared_negatives)))
+            progress = (epoch + min(step * size, len(ids)) / max(len(ids), 1)) / self.epochs
+            rate = np.float32(self.alpha - (self.alpha - self.min_alpha) * progress)
+            yield self.examples(ids[centre], example.astype(np.int32), ids[inside[example, slot]],
+                                valid.sum(axis=1).astype(np.float32),
+                                np.minimum(noise_ids, len(noise) - 1).astype(np.int32), rate)
+
+    def examples(self, centre, pair_example, context, count, noise_ids, rate):
+        """One batch in NegativeSamplingModel's terms. `centre` (C,) words; each pair is (centre[pair_example],
+        context); `count` (C,) pairs per centre. Each pair should meet `negative` noise words: a group's
+        `shared_negatives` noise words each count negative / shared_negatives per pair. (word2vec skips a noise
+        word equal to the target; shared noise words are not skipped: at these weights the difference is far
+        below the sampling noise.)"""
+        per_pair = np.float32(self.negative / self.shared_negatives)
+        everyone = np.arange(len(centre), dtype=np.int32)
+        if self.mode == "skipgram":  # input: the centre word; positives: its context words
+            return {
+                "input_ids": centre.astype(np.int32), "input_examples": everyone,
+                "input_weights": np.ones(len(centre), np.float32),
+                "input_update_weights": np.ones(len(centre), np.float32),
+                "positive_ids": context.astype(np.int32), "positive_examples": pair_example,
+                "positive_weights": np.ones(len(context), np.float32),
+                "noise_ids": noise_ids, "noise_weights": count * per_pair, "learning_rate": rate,
+            }
+        # CBOW: input the mean of the context words (each gets the whole update); positive: the centre word.
+        has_context = (count > 0).astype(np.float32)
+        return {
+            "input_ids": context.astype(np.int32), "input_examples": pair_example,
+            "input_weights": 1 / np.maximum(count, 1)[pair_example],
+            "input_update_weights": np.ones(len(context), np.float32),
+            "positive_ids": centre.astype(np.int32), "positive_examples": everyone, "positive_weights": has_context,
+            "noise_ids": noise_ids, "noise_weights": has_context * per_pair, "learning_rate": rate,
+        }
+
+    # === Results ===
+    @property
+    def vectors(self):
+        """The trained input vectors as a zoo.Vectors (words most frequent first)."""
+        from zoo.vectors import Vectors
+
+        return Vectors(self.corpus.words, np.asarray(self.model.input_vectors.numpy()[:len(self.corpus)]))
+
+
+    # === Saving ===
+    def save(self, folder):
+        """Settings, vocabulary and both weight tables, written to a temporary folder renamed into place."""
+        folder = Path(folder)
+        temporary = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
+        temporary.mkdir(parents=True)
+        try:
+            (temporary / "settings.json").write_text(json.dumps({"class": type(self).__name__, **self.settings}))
+            (temporary / "words.txt").write_text("".join(f"{w}\t{n}\n" for w, n in
+                                                          zip(self.corpus.words, self.corpus.counts)), "utf-8")
+            np.savez(temporary / "weights.npz", input_vectors=self.model.input_vectors.numpy(),
+                     output_vectors=self.model.output_vectors.numpy())
+            if folder.exists():
+                shutil.rmtree(folder)
+            temporary.rename(folder)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+        return folder
+
+    @classmethod
+    def load(cls, folder):
+        from zoo.static.fasttext import FastText
+
+        folder = Path(folder)
+        settings = json.loads((folder / "settings.json").read_text())
+        kind = {"Word2Vec": Word2Vec, "FastText": FastText}[settings.pop("class")]
+        trainer = kind(**settings)
+        lines = (folder / "words.txt").read_text("utf-8").splitlines()
+        words, counts = zip(*(line.rsplit("\t", 1) for line in lines))
+        trainer.corpus = Corpus(words, [int(n) for n in counts], np.zeros(0, np.int32), np.zeros(0, np.int64))
+        trainer.model = trainer.build_model()
+        weights = np.load(folder / "weights.npz")
+        trainer.model.input_vectors.assign(weights["input_vectors"])
+        trainer.model.output_vectors.assign(weights["output_vectors"])
+        return trainer
+
+
+class _EpochCounter(keras.callbacks.Callback):
+    """Tells the batch generator which epoch it makes (also after BackupAndRestore skips finished epochs)."""
+
+    epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
