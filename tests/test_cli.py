@@ -15,7 +15,7 @@ def test_list_shows_every_recipe_with_family_data_and_exports(capsys):
 
 def test_unknown_recipe_is_exit_2_and_lists_the_known_ones(capsys):
     assert main(["run", "no_such_recipe"]) == 2
-    assert "unknown recipe 'no_such_recipe'; known recipes: pretrained_vectors, text_embedding_classifier" in capsys.readouterr().err
+    assert f"unknown recipe 'no_such_recipe'; known recipes: {', '.join(CATALOGUE)}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [["run", "text_embedding_classifier", "--epochs", "many"],

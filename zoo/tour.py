@@ -8,7 +8,12 @@ from zoo.cli import print_table
 from zoo.recipes import CATALOGUE
 
 # Flags for a quick smoke run of each recipe (`zoo tour --quick`); the full tour runs the recipes' defaults.
-QUICK_FLAGS = {"text_embedding_classifier": ["--limit", "1500", "--epochs", "2"]}
+QUICK_FLAGS = {
+    "word2vec_skipgram": ["--epochs", "1"],
+    "word2vec_cbow": ["--epochs", "1"],
+    "fasttext": ["--epochs", "1", "--bucket", "50000"],
+    "text_embedding_classifier": ["--limit", "1500", "--epochs", "2"],
+}
 
 
 def tour(quick=False, export_dir="saved_models"):

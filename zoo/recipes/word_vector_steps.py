@@ -1,0 +1,53 @@
+"""The steps the static trainers' recipes share: flags, a resumable fit, evaluation against random vectors of
+the same shape, and the export of the text encoder with its check. Each recipe keeps its own numbered story."""
+
+import hashlib
+import json
+
+import numpy as np
+
+from zoo.data import load_word_pairs
+from zoo.evaluate import evaluate_word_vectors
+from zoo.serving import check, export
+from zoo.vectors import Vectors
+
+HEADLINE = "wordsim353"
+WARMUP = {"text": ["The king spoke to the people of the city.", "unfathomable quixotic words", ""]}
+
+
+def add_training_flags(parser, epochs=5):
+    parser.add_argument("--corpus", default="wiki-excerpt+lee",
+                        help="a text file (one sentence or document a line) or data-layer corpora joined with '+'")
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--export-dir", default="saved_models")
+    parser.add_argument("--checkpoint-dir", help="where an interrupted run resumes from "
+                        "(default: EXPORT_DIR/.checkpoints/<recipe>-<hash of the flags>)")
+    parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
+
+
+def checkpoint_dir(args, recipe):
+    run_key = hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
+    return args.checkpoint_dir or f"{args.export_dir}/.checkpoints/{recipe}-{run_key}"
+
+
+def evaluate_against_random(vectors, seed):
+    """Prints every benchmark; returns (WordSim-353 Spearman, the same for random vectors of the same shape)."""
+    evaluate_word_vectors(vectors)
+    pairs = load_word_pairs(HEADLINE)
+    random = Vectors(vectors.keys, np.random.default_rng(seed).standard_normal(vectors.matrix.shape, np.float32))
+    return vectors.evaluate_word_pairs(pairs)["spearman"], random.evaluate_word_pairs(pairs)["spearman"]
+
+
+def export_and_check(vectors, name, export_dir):
+    """Exports `vectors.text_encoder()` (fastText vectors: subword vectors in the graph) and checks it."""
+    path = export(vectors.text_encoder(name=name), name, WARMUP, root=export_dir)
+    print(check(path).summary())
+    return path
+
+
+def result(value, baseline, path):
+    return {"metric": f"{HEADLINE} spearman", "value": value, "baseline": baseline, "exports": [str(path)]}
