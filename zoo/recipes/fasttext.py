@@ -15,7 +15,6 @@ Expected: WordSim-353 Spearman about 0.25 (random vectors: about 0.0); on Rare W
 import argparse
 
 from zoo.recipes import word_vector_steps as steps
-from zoo.static.corpus import Corpus
 from zoo.static.fasttext import FastText
 
 
@@ -39,8 +38,7 @@ def main(argv=None):
     args = parse_args(argv)
 
     # 1. The corpus: vocabulary at min_count, the text as word ids.
-    corpus = Corpus.build(args.corpus, args.min_count, progress=args.verbose > 0)
-    print(f"1. corpus: {corpus.total_words:,} words, vocabulary {len(corpus):,} (min_count {args.min_count})")
+    corpus = steps.load_corpus(args)
 
     # 2. Train, resumable: an interrupted run restarts from its last finished epoch.
     trainer = FastText(mode=args.mode, dim=args.dim, minn=args.minn, maxn=args.maxn, bucket=args.bucket,
@@ -52,13 +50,9 @@ def main(argv=None):
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim} and {args.bucket:,} n-gram rows; nearest to the "
           f"unseen {unseen!r}: {', '.join(w for w, _ in vectors.most_similar(unseen, topn=5))}")
 
-    # 3. Evaluate on every word benchmark; the headline against random vectors of the same shape.
-    value, baseline = steps.evaluate_against_random(vectors, args.seed)
-    print(f"3. {steps.HEADLINE} spearman {value:.3f} (random vectors of the same shape: {baseline:.3f})")
-
-    # 4. Export the sentence encoder (subword vectors in the graph) and check that TF Serving can run it.
-    path = steps.export_and_check(vectors, args.name, args.export_dir)
-    return steps.result(value, baseline, path)
+    # 3. Evaluate on every word benchmark, against random vectors of the same shape.
+    # 4. Export the sentence encoder and check that TF Serving can load and run it.
+    return steps.evaluate_export_and_check(vectors, args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Expected: WordSim-353 Spearman about 0.2 (random vectors: about 0.0) and gensim'
 import argparse
 
 from zoo.recipes import word_vector_steps as steps
-from zoo.static.corpus import Corpus
 from zoo.static.word2vec import Word2Vec
 
 
@@ -36,8 +35,7 @@ def main(argv=None, mode="skipgram"):
     args = parse_args(argv, mode)
 
     # 1. The corpus: vocabulary at min_count, the text as word ids.
-    corpus = Corpus.build(args.corpus, args.min_count, progress=args.verbose > 0)
-    print(f"1. corpus: {corpus.total_words:,} words, vocabulary {len(corpus):,} (min_count {args.min_count})")
+    corpus = steps.load_corpus(args)
 
     # 2. Train, resumable: an interrupted run restarts from its last finished epoch.
     trainer = Word2Vec(mode=mode, dim=args.dim, window=args.window, negative=args.negative,
@@ -48,13 +46,9 @@ def main(argv=None, mode="skipgram"):
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim}; nearest to 'king': "
           f"{', '.join(w for w, _ in vectors.most_similar('king', topn=5)) if 'king' in vectors else '-'}")
 
-    # 3. Evaluate on every word benchmark; the headline against random vectors of the same shape.
-    value, baseline = steps.evaluate_against_random(vectors, args.seed)
-    print(f"3. {steps.HEADLINE} spearman {value:.3f} (random vectors of the same shape: {baseline:.3f})")
-
+    # 3. Evaluate on every word benchmark, against random vectors of the same shape.
     # 4. Export the sentence encoder and check that TF Serving can load and run it.
-    path = steps.export_and_check(vectors, args.name, args.export_dir)
-    return steps.result(value, baseline, path)
+    return steps.evaluate_export_and_check(vectors, args)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,15 @@ def add_training_flags(parser, epochs=5):
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
 
 
+def load_corpus(args):
+    """Step 1 of each recipe: the vocabulary at min_count and the text as word ids."""
+    from zoo.static.corpus import Corpus
+
+    corpus = Corpus.build(args.corpus, args.min_count, progress=args.verbose > 0)
+    print(f"1. corpus: {corpus.total_words:,} words, vocabulary {len(corpus):,} (min_count {args.min_count})")
+    return corpus
+
+
 def checkpoint_dir(args, recipe):
     run_key = hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
     return args.checkpoint_dir or f"{args.export_dir}/.checkpoints/{recipe}-{run_key}"
@@ -42,12 +51,11 @@ def evaluate_against_random(vectors, seed):
     return vectors.evaluate_word_pairs(pairs)["spearman"], random.evaluate_word_pairs(pairs)["spearman"]
 
 
-def export_and_check(vectors, name, export_dir):
-    """Exports `vectors.text_encoder()` (fastText vectors: subword vectors in the graph) and checks it."""
-    path = export(vectors.text_encoder(name=name), name, WARMUP, root=export_dir)
-    print(check(path).summary())
-    return path
-
-
-def result(value, baseline, path):
+def evaluate_export_and_check(vectors, args):
+    """Steps 3 and 4 of each recipe: every benchmark, the headline against random vectors of the same shape; the
+    export of `vectors.text_encoder()` (fastText vectors: subword vectors in the graph) and its check."""
+    value, baseline = evaluate_against_random(vectors, args.seed)
+    print(f"3. {HEADLINE} spearman {value:.3f} (random vectors of the same shape: {baseline:.3f})")
+    path = export(vectors.text_encoder(name=args.name), args.name, WARMUP, root=args.export_dir)
+    print(f"4. exported {path}\n{check(path).summary()}")
     return {"metric": f"{HEADLINE} spearman", "value": value, "baseline": baseline, "exports": [str(path)]}

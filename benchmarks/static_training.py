@@ -1,0 +1,122 @@
+"""Training static word vectors: zoo against gensim, same corpus, same settings, same run.
+
+    .venv/bin/python benchmarks/static_training.py --seeds 2
+
+1. Reads the corpus once (default: the data layer's wiki-excerpt + lee, about 470,000 words at min_count 5;
+   `--corpus FILE` for yours) and hands both trainers the very same sentences (zoo's Corpus: the words kept at
+   min_count, long documents cut into pieces of 10,000 words).
+2. For each algorithm (Word2Vec skip-gram, Word2Vec CBOW, FastText skip-gram) and each seed, trains gensim
+   (workers=2, the anchor) and zoo with equal settings: dim 100, window 5, negative 5, min_count 5, sample 1e-3,
+   5 epochs, gensim's learning rates; FastText minn 3, maxn 6 and --bucket rows for both. Time: wall time of
+   training alone (gensim's `train` after `build_vocab`; zoo's `fit` on the built Corpus, which includes
+   building its Keras model). Speed: corpus words x epochs / time, as gensim counts them.
+3. Scores every trained model on WordSim-353, MEN and SimLex-999 (Spearman, known words) and the Google analogies
+   (3CosAdd accuracy) with zoo.Vectors' evaluations (gensim's own figures, tested equal).
+4. Prints one row per algorithm and trainer (means over the seeds), the speed ratio zoo / gensim, and the
+   quality differences zoo - gensim against the issue's goals: speed >= 1.0x (skip-gram, FastText) and >= 0.5x
+   (CBOW); Spearman within 0.03 and analogy accuracy within 0.02 of gensim, or better.
+GloVe has no reference implementation installed here; it is trained and reported beside them, zoo only.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from zoo.data import load_analogies, load_word_pairs
+from zoo.static.corpus import Corpus
+from zoo.vectors import Vectors
+
+SETTINGS = {"dim": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3, "epochs": 5}
+PAIRS = ("wordsim353", "men", "simlex999")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default="wiki-excerpt+lee")
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--bucket", type=int, default=200_000, help="FastText n-gram rows, both trainers")
+    parser.add_argument("--algorithms", default="skipgram,cbow,fasttext,glove")
+    parser.add_argument("--batch-words", type=int, default=512, help="zoo's centre words a step")
+    return parser.parse_args()
+
+
+def quality(vectors):
+    scores = {name: vectors.evaluate_word_pairs(load_word_pairs(name))["spearman"] for name in PAIRS}
+    scores["google"] = vectors.evaluate_analogies(load_analogies("google-analogies"))["accuracy"]
+    return scores
+
+
+def train_gensim(algorithm, sentences, seed, bucket):
+    from gensim.models import FastText, Word2Vec
+
+    options = dict(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+                   min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], workers=2, seed=seed,
+                   sg=int(algorithm != "cbow"))
+    model = FastText(bucket=bucket, min_n=3, max_n=6, **options) if algorithm == "fasttext" else Word2Vec(**options)
+    model.build_vocab(sentences)
+    started = time.perf_counter()
+    model.train(sentences, total_examples=len(sentences), epochs=SETTINGS["epochs"])
+    return Vectors(model.wv.index_to_key, model.wv.vectors), time.perf_counter() - started
+
+
+def train_zoo(algorithm, corpus, seed, bucket, batch_words):
+    from zoo.static import FastText, GloVe, Word2Vec
+
+    if algorithm == "glove":
+        trainer = GloVe(dim=SETTINGS["dim"], min_count=SETTINGS["min_count"], seed=seed)
+    else:
+        options = dict(SETTINGS, seed=seed, batch_words=batch_words)
+        trainer = (FastText(mode="skipgram", bucket=bucket, **options) if algorithm == "fasttext"
+                   else Word2Vec(mode=algorithm, **options))
+    started = time.perf_counter()
+    trainer.fit(corpus, verbose=0)
+    return trainer.vectors, time.perf_counter() - started
+
+
+def main():
+    args = parse_args()
+    corpus = Corpus.build(args.corpus, SETTINGS["min_count"])
+    sentences = corpus.sentences()
+    words = corpus.total_words * SETTINGS["epochs"]
+    print(f"corpus {args.corpus}: {corpus.total_words:,} words, vocabulary {len(corpus):,}; {args.seeds} seed(s)")
+    rows, goals = [], []
+    for algorithm in args.algorithms.split(","):
+        results = {}
+        for trainer in (["zoo"] if algorithm == "glove" else ["gensim", "zoo"]):
+            runs = []
+            for seed in range(1, args.seeds + 1):
+                if trainer == "gensim":
+                    vectors, seconds = train_gensim(algorithm, sentences, seed, args.bucket)
+                else:
+                    vectors, seconds = train_zoo(algorithm, corpus, seed, args.bucket, args.batch_words)
+                runs.append((words / seconds, quality(vectors)))
+                print(f"  {algorithm} {trainer} seed {seed}: {words / seconds:,.0f} words/s", flush=True)
+            speed = float(np.mean([s for s, _ in runs]))
+            scores = {k: float(np.mean([q[k] for _, q in runs])) for k in runs[0][1]}
+            results[trainer] = (speed, scores)
+            rows.append((algorithm, trainer, speed, scores))
+        if "gensim" in results:
+            (gensim_speed, gensim_scores), (zoo_speed, zoo_scores) = results["gensim"], results["zoo"]
+            speed_goal = 0.5 if algorithm == "cbow" else 1.0
+            goals.append((f"{algorithm} speed >= {speed_goal}x gensim", f"{zoo_speed / gensim_speed:.2f}x",
+                          zoo_speed / gensim_speed >= speed_goal))
+            for name in PAIRS:
+                difference = zoo_scores[name] - gensim_scores[name]
+                goals.append((f"{algorithm} {name} Spearman within 0.03", f"{difference:+.3f}", difference >= -0.03))
+            difference = zoo_scores["google"] - gensim_scores["google"]
+            goals.append((f"{algorithm} Google analogies within 0.02", f"{difference:+.3f}", difference >= -0.02))
+
+    print("\nalgorithm  trainer  words/s     ratio  " + "  ".join(f"{n:>10}" for n in (*PAIRS, "google")))
+    anchors = {a: s for a, t, s, _ in rows if t == "gensim"}
+    for algorithm, trainer, speed, scores in rows:
+        ratio = f"{speed / anchors[algorithm]:.2f}x" if algorithm in anchors else "-"
+        print(f"{algorithm:<10} {trainer:<8} {speed:>10,.0f}  {ratio:>5}  "
+              + "  ".join(f"{scores[n]:>10.3f}" for n in (*PAIRS, "google")))
+    print("\ngoal                                      zoo vs gensim  met")
+    for goal, value, met in goals:
+        print(f"{goal:<41} {value:>13}  {'yes' if met else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
