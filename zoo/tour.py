@@ -12,6 +12,7 @@ QUICK_FLAGS = {
     "word2vec_skipgram": ["--epochs", "1"],
     "word2vec_cbow": ["--epochs", "1"],
     "fasttext": ["--epochs", "1", "--bucket", "50000"],
+    "glove": ["--epochs", "4"],
     "text_embedding_classifier": ["--limit", "1500", "--epochs", "2"],
 }
 

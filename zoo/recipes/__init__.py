@@ -34,6 +34,8 @@ CATALOGUE = {r.name: r for r in [
     Recipe("fasttext", "static", "wiki-excerpt+lee",
            "fasttext: text -> embedding (subword vectors for unseen words, in the graph)",
            "FastText (char n-grams, fastText's hashing) trained in Keras; unseen words get vectors when served"),
+    Recipe("glove", "static", "wiki-excerpt+lee", "glove: text -> embedding",
+           "GloVe trained in Keras (co-occurrence counts, weighted least squares by sparse AdaGrad), served"),
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
            "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
            "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),

@@ -8,6 +8,13 @@ def _inside(scores):
     return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
 
 
+def _sum_by_example(rows, examples, count):
+    """Rows summed by their example number, `examples` sorted (as batches are made): a sorted segment sum is
+    3x faster than an unsorted one on a CPU. Examples after the last one named get zeros."""
+    total = tf.math.segment_sum(rows, examples)
+    return tf.pad(total, [[0, count - tf.shape(total)[0]], [0, 0]])
+
+
 class NegativeSamplingModel(keras.Model):
     """The word2vec family's network: input vectors, output vectors, and one step of sparse SGD on negative
     sampling, written out by hand.
@@ -27,7 +34,7 @@ class NegativeSamplingModel(keras.Model):
     on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)
     and autodiff through the gathers costs a second pass.
 
-    A batch (see word2vec.py) has C examples, C a multiple of the group size G:
+    A batch (see word2vec.py) has C examples, C a multiple of the group size G; example numbers ascend:
     input_ids / input_examples / input_weights / input_update_weights (N,), positive_ids / positive_examples /
     positive_weights (M,), noise_ids (C / G, S), noise_weights (C,), learning_rate ().
     """
@@ -51,7 +58,7 @@ class NegativeSamplingModel(keras.Model):
 
         # Forward: hidden vectors, then scores against positives and the group's noise words.
         weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][:, None]
-        hidden = tf.math.unsorted_segment_sum(weighted, batch["input_examples"], examples)  # (C, dim)
+        hidden = _sum_by_example(weighted, batch["input_examples"], examples)  # (C, dim)
         positive_rows = tf.gather(outputs, batch["positive_ids"])  # (M, dim)
         positive_hidden = tf.gather(hidden, batch["positive_examples"])
         positive_scores = tf.reduce_sum(positive_hidden * positive_rows, axis=1)
@@ -64,8 +71,8 @@ class NegativeSamplingModel(keras.Model):
         positive_gradient = rate * batch["positive_weights"] * tf.sigmoid(-positive_scores) * _inside(positive_scores)
         noise_weights = tf.reshape(batch["noise_weights"], [groups, -1, 1])
         noise_gradient = -rate * noise_weights * tf.sigmoid(noise_scores) * _inside(noise_scores)
-        hidden_gradient = tf.math.unsorted_segment_sum(
-            positive_gradient[:, None] * positive_rows, batch["positive_examples"], examples)
+        hidden_gradient = _sum_by_example(positive_gradient[:, None] * positive_rows, batch["positive_examples"],
+                                          examples)
         hidden_gradient += tf.reshape(tf.matmul(noise_gradient, noise_rows), [examples, self.dim])
 
         self.output_vectors.value.scatter_add(tf.IndexedSlices(

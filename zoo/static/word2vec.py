@@ -2,8 +2,6 @@
 
 import json
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import keras
@@ -12,8 +10,11 @@ import tensorflow as tf
 
 from zoo.static.corpus import Corpus
 from zoo.static.negative_sampling_model import NegativeSamplingModel
+from zoo.static.trainer_support import EpochCounter, write_folder
 
 MODES = ("skipgram", "cbow")
+CHUNK_BATCHES = 64  # batches made together by one set of numpy calls
+STEPS_PER_EXECUTION = 16  # training steps a call into the compiled graph runs (less Python between steps)
 
 
 class Word2Vec:
@@ -58,8 +59,8 @@ class Word2Vec:
         `checkpoint_dir`, an interrupted run started again with the same arguments resumes at its last epoch."""
         self.corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         self.model = self.build_model()
-        self.model.compile(jit_compile=False)  # shapes vary by batch; XLA would recompile
-        epoch_counter = _EpochCounter()
+        self.model.compile(jit_compile=False, steps_per_execution=STEPS_PER_EXECUTION)  # no XLA: shapes vary
+        epoch_counter = EpochCounter()
         backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
         callbacks = [epoch_counter, *backup, *callbacks]  # the backup of an epoch before anything that may stop
         dataset = self.dataset(epoch_counter)
@@ -73,7 +74,8 @@ class Word2Vec:
 
     def steps_per_epoch(self):
         expected = (self.corpus.keep_probabilities(self.sample)[self.corpus.ids]).sum()
-        return max(1, int(np.ceil(expected * 1.05 / self.batch_words)))  # a margin: subsampling varies by epoch
+        steps = int(np.ceil(expected * 1.05 / self.batch_words))  # a margin: subsampling varies by epoch
+        return -(-max(steps, 1) // STEPS_PER_EXECUTION) * STEPS_PER_EXECUTION  # whole executions: epochs align
 
     def dataset(self, epoch_counter):
         """Batches of examples, made in numpy by a generator that tf.data runs ahead of the training step."""
@@ -97,21 +99,27 @@ class Word2Vec:
         reduced_window = rng.integers(1, window + 1, size=len(ids))
         noise = np.cumsum(corpus.noise_distribution())
         offsets = np.r_[-window:0, 1:window + 1]
-        for step in range(steps):
-            centre = np.arange(step * size, (step + 1) * size)
+        for first in range(0, steps, CHUNK_BATCHES):  # numpy works on many batches at once, then slices
+            batches = min(CHUNK_BATCHES, steps - first)
+            centre = np.arange(first * size, (first + batches) * size)
             present = centre < len(ids)
             centre = np.minimum(centre, len(ids) - 1)
             position = centre[:, None] + offsets
             inside = np.clip(position, 0, len(ids) - 1)
             valid = ((np.abs(offsets) <= reduced_window[centre][:, None]) & (position >= 0)
                      & (position < len(ids)) & (sentence[inside] == sentence[centre][:, None]) & present[:, None])
-            example, slot = np.nonzero(valid)
-            noise_ids = np.searchsorted(noise, rng.random((size // self.group, self.shared_negatives)))
-            progress = (epoch + min(step * size, len(ids)) / max(len(ids), 1)) / self.epochs
-            rate = np.float32(self.alpha - (self.alpha - self.min_alpha) * progress)
-            yield self.examples(ids[centre], example.astype(np.int32), ids[inside[example, slot]],
-                                valid.sum(axis=1).astype(np.float32),
-                                np.minimum(noise_ids, len(noise) - 1).astype(np.int32), rate)
+            example, slot = np.nonzero(valid)  # pairs in order of their centre word
+            context, count = ids[inside[example, slot]], valid.sum(axis=1).astype(np.float32)
+            bounds = np.searchsorted(example, np.arange(batches + 1) * size)
+            noise_ids = np.searchsorted(noise, rng.random((batches, size // self.group, self.shared_negatives)))
+            noise_ids = np.minimum(noise_ids, len(noise) - 1).astype(np.int32)
+            for k in range(batches):
+                step, own = first + k, slice(k * size, (k + 1) * size)
+                progress = (epoch + min(step * size, len(ids)) / max(len(ids), 1)) / self.epochs
+                rate = np.float32(self.alpha - (self.alpha - self.min_alpha) * progress)
+                pairs = slice(bounds[k], bounds[k + 1])
+                yield self.examples(ids[centre[own]], (example[pairs] - k * size).astype(np.int32), context[pairs],
+                                    count[own], noise_ids[k], rate)
 
     def examples(self, centre, pair_example, context, count, noise_ids, rate):
         """One batch in NegativeSamplingModel's terms. `centre` (C,) words; each pair is (centre[pair_example],
@@ -152,21 +160,14 @@ class Word2Vec:
     # === Saving ===
     def save(self, folder):
         """Settings, vocabulary and both weight tables, written to a temporary folder renamed into place."""
-        folder = Path(folder)
-        temporary = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
-        temporary.mkdir(parents=True)
-        try:
+        def write(temporary):
             (temporary / "settings.json").write_text(json.dumps({"class": type(self).__name__, **self.settings}))
             (temporary / "words.txt").write_text("".join(f"{w}\t{n}\n" for w, n in
                                                           zip(self.corpus.words, self.corpus.counts)), "utf-8")
             np.savez(temporary / "weights.npz", input_vectors=self.model.input_vectors.numpy(),
                      output_vectors=self.model.output_vectors.numpy())
-            if folder.exists():
-                shutil.rmtree(folder)
-            temporary.rename(folder)
-        finally:
-            shutil.rmtree(temporary, ignore_errors=True)
-        return folder
+
+        return write_folder(folder, write)
 
     @classmethod
     def load(cls, folder):
@@ -184,12 +185,3 @@ class Word2Vec:
         trainer.model.input_vectors.assign(weights["input_vectors"])
         trainer.model.output_vectors.assign(weights["output_vectors"])
         return trainer
-
-
-class _EpochCounter(keras.callbacks.Callback):
-    """Tells the batch generator which epoch it makes (also after BackupAndRestore skips finished epochs)."""
-
-    epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
