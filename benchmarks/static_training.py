@@ -64,7 +64,9 @@ def train_zoo(algorithm, corpus, seed, bucket, batch_words):
     from zoo.static import FastText, GloVe, Word2Vec
 
     if algorithm == "glove":
-        trainer = GloVe(dim=SETTINGS["dim"], min_count=SETTINGS["min_count"], seed=seed)
+        # The glove recipe's settings: with glove.c's x_max 100 a corpus this small barely learns (see the recipe).
+        trainer = GloVe(dim=SETTINGS["dim"], min_count=SETTINGS["min_count"], x_max=10, learning_rate=0.2, epochs=10,
+                        seed=seed)
     else:
         options = dict(SETTINGS, seed=seed, batch_words=batch_words)
         trainer = (FastText(mode="skipgram", bucket=bucket, **options) if algorithm == "fasttext"

@@ -11,7 +11,7 @@ from zoo.errors import ZooDataError, ZooInputError
 from zoo.static.corpus import Corpus
 from zoo.static.fasttext import FastText
 from zoo.static.negative_sampling_model import NegativeSamplingModel
-from zoo.static.word2vec import Word2Vec
+from zoo.static.word2vec import CHUNK_BATCHES, Word2Vec
 from zoo.vectors import pearson, rank
 
 GROUPS, GROUP_SIZE = 8, 12
@@ -104,7 +104,7 @@ def test_the_hand_written_update_follows_the_gradient_of_the_loss():
     for row, example, weight in zip(batch["input_ids"], batch["input_examples"], batch["input_update_weights"]):
         expected_in[row] -= 0.1 * weight * d_hidden[example]
 
-    model.train_step({key: tf.constant(value) for key, value in batch.items()})
+    model.update({key: tf.constant(value) for key, value in batch.items()})
     np.testing.assert_allclose(model.output_vectors.numpy(), before_out - 0.1 * d_outputs, atol=1e-6)
     np.testing.assert_allclose(model.input_vectors.numpy(), expected_in, atol=1e-6)
     assert np.abs(d_outputs).sum() > 0.1 and np.abs(expected_in - before_in).sum() > 0.01
@@ -114,7 +114,7 @@ def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_se
     corpus = Corpus.build([["a", "b", "c"], ["d", "a"], ["b"], ["c", "d", "a", "b"]], min_count=1, progress=False)
     trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)
     trainer.corpus = corpus
-    batches = list(trainer.epoch_batches(0, trainer.steps_per_epoch()))
+    batches = list(trainer.epoch_batches(0, trainer.steps_per_epoch() * CHUNK_BATCHES))
     pairs = sorted((corpus.words[b["input_ids"][e]], corpus.words[c])
                    for b in batches for e, c in zip(b["positive_examples"], b["positive_ids"]))
     expected = sorted((s[i], s[j]) for s in [["a", "b", "c"], ["d", "a"], ["c", "d", "a", "b"]]

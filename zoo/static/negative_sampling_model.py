@@ -1,4 +1,5 @@
 import keras
+import numpy as np
 import tensorflow as tf
 
 MAX_EXP = 6.0  # word2vec's sigmoid table range
@@ -6,6 +7,30 @@ MAX_EXP = 6.0  # word2vec's sigmoid table range
 
 def _inside(scores):
     return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
+
+
+PACKED = {"input_bounds": ("input_ids", "input_examples", "input_weights", "input_update_weights"),
+          "positive_bounds": ("positive_ids", "positive_examples", "positive_weights")}
+
+
+def stack_batches(batches):
+    """Batches as one chunk: the packed arrays end to end with their bounds, the others stacked."""
+    chunk = {}
+    for bounds, keys in PACKED.items():
+        sizes = [len(batch[keys[0]]) for batch in batches]
+        chunk[bounds] = np.r_[0, np.cumsum(sizes)].astype(np.int32)
+        chunk.update({key: np.concatenate([batch[key] for batch in batches]) for key in keys})
+    for key in ("noise_ids", "noise_weights", "learning_rate"):
+        chunk[key] = np.stack([batch[key] for batch in batches])
+    return chunk
+
+
+def _batch_of(chunk, k):
+    batch = {key: chunk[key][k] for key in ("noise_ids", "noise_weights", "learning_rate")}
+    for bounds, keys in PACKED.items():
+        begin, end = chunk[bounds][k], chunk[bounds][k + 1]
+        batch.update({key: chunk[key][begin:end] for key in keys})
+    return batch
 
 
 def _sum_by_example(rows, examples, count):
@@ -50,7 +75,17 @@ class NegativeSamplingModel(keras.Model):
                                               initializer="zeros")
         self.built = True  # its weights are all it has (BackupAndRestore wants a built model)
 
-    def train_step(self, batch):
+    def train_step(self, chunk):
+        """A chunk of batches (see `stack_batches`), applied one after another in the graph: one call from
+        Keras and one element from tf.data for many steps, which keeps Python out of the loop."""
+        count = tf.shape(chunk["learning_rate"])[0]
+        _, total = tf.while_loop(lambda k, total: k < count,
+                                 lambda k, total: (k + 1, total + self.update(_batch_of(chunk, k))),
+                                 (tf.constant(0), tf.constant(0.0)))
+        return {"loss": total / tf.cast(count, tf.float32)}
+
+    def update(self, batch):
+        """One batch's SGD step; returns its loss per positive pair."""
         inputs, outputs = self.input_vectors.value, self.output_vectors.value
         rate, noise_ids = batch["learning_rate"], batch["noise_ids"]
         groups, shared = tf.shape(noise_ids)[0], tf.shape(noise_ids)[1]
@@ -86,7 +121,7 @@ class NegativeSamplingModel(keras.Model):
 
         loss = -(tf.reduce_sum(batch["positive_weights"] * tf.math.log_sigmoid(positive_scores))
                  + tf.reduce_sum(noise_weights * tf.math.log_sigmoid(-noise_scores)))
-        return {"loss": loss / tf.maximum(tf.reduce_sum(batch["positive_weights"]), 1.0)}
+        return loss / tf.maximum(tf.reduce_sum(batch["positive_weights"]), 1.0)
 
     def get_config(self):
         return {"input_rows": self.input_vectors.shape[0], "output_rows": self.output_vectors.shape[0],

@@ -9,12 +9,11 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.static.corpus import Corpus
-from zoo.static.negative_sampling_model import NegativeSamplingModel
+from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
 from zoo.static.trainer_support import EpochCounter, write_folder
 
 MODES = ("skipgram", "cbow")
-CHUNK_BATCHES = 64  # batches made together by one set of numpy calls
-STEPS_PER_EXECUTION = 16  # training steps a call into the compiled graph runs (less Python between steps)
+CHUNK_BATCHES = 16  # batches made by one set of numpy calls, handed over and applied in the graph as one step
 
 
 class Word2Vec:
@@ -59,7 +58,7 @@ class Word2Vec:
         `checkpoint_dir`, an interrupted run started again with the same arguments resumes at its last epoch."""
         self.corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         self.model = self.build_model()
-        self.model.compile(jit_compile=False, steps_per_execution=STEPS_PER_EXECUTION)  # no XLA: shapes vary
+        self.model.compile(jit_compile=False)  # no XLA: shapes vary from batch to batch
         epoch_counter = EpochCounter()
         backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
         callbacks = [epoch_counter, *backup, *callbacks]  # the backup of an epoch before anything that may stop
@@ -73,22 +72,25 @@ class Word2Vec:
         return NegativeSamplingModel(vocabulary, vocabulary, self.dim, seed=self.seed, name=f"word2vec_{self.mode}")
 
     def steps_per_epoch(self):
+        """Keras steps (chunks of CHUNK_BATCHES batches) an epoch: the kept words, with a margin."""
         expected = (self.corpus.keep_probabilities(self.sample)[self.corpus.ids]).sum()
-        steps = int(np.ceil(expected * 1.05 / self.batch_words))  # a margin: subsampling varies by epoch
-        return -(-max(steps, 1) // STEPS_PER_EXECUTION) * STEPS_PER_EXECUTION  # whole executions: epochs align
+        batches = int(np.ceil(expected * 1.05 / self.batch_words))  # a margin: subsampling varies by epoch
+        return max(1, -(-batches // CHUNK_BATCHES))
 
     def dataset(self, epoch_counter):
-        """Batches of examples, made in numpy by a generator that tf.data runs ahead of the training step."""
+        """Chunks of batches, made in numpy by a generator that tf.data runs ahead of the training step."""
         steps = self.steps_per_epoch()
 
-        def generate():  # one stream over all epochs: fit draws `steps` batches an epoch from one iterator
+        def generate():  # one stream over all epochs: fit draws `steps` chunks an epoch from one iterator
             for epoch in range(epoch_counter.epoch, self.epochs):
-                yield from self.epoch_batches(epoch, steps)
+                batches = self.epoch_batches(epoch, steps * CHUNK_BATCHES)
+                for _ in range(steps):
+                    yield stack_batches([next(batches) for _ in range(CHUNK_BATCHES)])
 
-        example = next(iter(self.epoch_batches(0, 1)))
+        example = stack_batches(list(self.epoch_batches(0, 1)))
         signature = {key: tf.TensorSpec([None] * np.ndim(value), tf.as_dtype(np.asarray(value).dtype))
                      for key, value in example.items()}
-        return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
+        return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
 
     def epoch_batches(self, epoch, steps):
         """Exactly `steps` batches for `epoch` (empty examples past the end of the text)."""
