@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from zoo.errors import ZooDataError, ZooInputError
+from zoo.errors import ZooInputError
 from zoo.static.cooccurrence import cooccurrence
 from zoo.static.corpus import Corpus
 from zoo.static.glove import GloVe
@@ -263,13 +263,6 @@ def test_a_corpus_without_a_word_reaching_min_count_is_a_clear_error():
 def test_a_single_token_corpus_is_a_clear_error():
     with pytest.raises(ZooInputError, match="training needs at least 2"):
         GloVe(min_count=1).fit([["hello"]], verbose=0)
-
-
-def test_a_line_that_is_not_utf8_is_named_by_file_and_line(tmp_path):
-    path = tmp_path / "corpus.txt"
-    path.write_bytes(b"the cat sat\nthe \xff dog\n")
-    with pytest.raises(ZooDataError, match=f"{path}:2: not UTF-8"):
-        GloVe(min_count=1).fit(path, verbose=0)
 
 
 def test_vectors_before_fit_and_bad_settings_are_clear_errors():

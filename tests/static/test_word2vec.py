@@ -10,6 +10,7 @@ import tensorflow as tf
 from zoo.errors import ZooDataError, ZooInputError
 from zoo.static.corpus import Corpus
 from zoo.static.fasttext import FastText
+from zoo.static.glove import GloVe
 from zoo.static.negative_sampling_model import NegativeSamplingModel
 from zoo.static.word2vec import CHUNK_BATCHES, Word2Vec
 from zoo.vectors import pearson, rank
@@ -167,11 +168,12 @@ def test_bad_corpora_are_clear_errors(corpus, message):
         Word2Vec().fit(corpus, verbose=0)
 
 
-def test_a_corpus_file_that_is_not_utf8_names_the_line(tmp_path):
+@pytest.mark.parametrize("trainer", [Word2Vec, FastText, GloVe])
+def test_a_corpus_file_that_is_not_utf8_names_the_line(tmp_path, trainer):
     path = tmp_path / "corpus.txt"
     path.write_bytes(b"a b c\nd \xff e\n")
     with pytest.raises(ZooDataError, match=r"corpus.txt:2: not UTF-8"):
-        Word2Vec(min_count=1).fit(path, verbose=0)
+        trainer(min_count=1).fit(path, verbose=0)
 
 
 def test_fasttext_vectors_of_unseen_words_come_from_the_trained_ngram_rows():
