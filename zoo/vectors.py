@@ -29,6 +29,11 @@ def pearson(x, y):
     return float((x * y).sum() / scale) if scale > 0 else float("nan")
 
 
+def _normalized(rows):
+    """Rows scaled to unit length (zero rows stay zero)."""
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 
 
@@ -72,10 +77,11 @@ class Vectors:
         """Reads GloVe text, word2vec text / fastText .vec, word2vec binary or a fastText .bin model (also
         .gz/.bz2); format sniffed, or one of "glove", "word2vec", "word2vec-binary", "fasttext-bin"; `limit`:
         the first N words only. From a fastText .bin, words outside the vocabulary get their subword vectors."""
-        from zoo.static import fasttext_bin
+        format = format or vector_files.sniff_format(path)
+        if format == "fasttext-bin":
+            from zoo.static.fasttext_bin import read_fasttext_bin
 
-        if format == "fasttext-bin" or (format is None and fasttext_bin.looks_like_fasttext_bin(path)):
-            return cls.from_fasttext(fasttext_bin.read_fasttext_bin(path, limit, unicode_errors))
+            return cls.from_fasttext(read_fasttext_bin(path, limit, unicode_errors))
         return cls(*vector_files.read_vectors(path, format, limit, unicode_errors))
 
     @classmethod
@@ -113,9 +119,19 @@ class Vectors:
     def unit(self):
         """Rows scaled to unit length (zero rows stay zero)."""
         if self._unit is None:
-            norms = np.linalg.norm(self.matrix, axis=1, keepdims=True)
-            self._unit = self.matrix / np.maximum(norms, 1e-12)
+            self._unit = _normalized(self.matrix)
         return self._unit
+
+    def _unit_vectors(self, words):
+        """(n, dim) unit vectors of `words`: vocabulary rows, and for a fastText model the subword vectors of the
+        others, computed in one batch; KeyError for an unknown word without subwords."""
+        unknown = [w for w in words if w not in self.index]
+        if unknown and self.subwords is None:
+            raise KeyError(f"{unknown[0]!r} is not in the vocabulary")
+        of_unknown = dict(zip(unknown, _normalized(self.subwords.word_vectors(unknown)))) if unknown else {}
+        if not words:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([self.unit[self.index[w]] if w in self.index else of_unknown[w] for w in words])
 
     def similarity(self, word1, word2):
         return float(self.unit[self.index[word1]] @ self.unit[self.index[word2]])
@@ -125,8 +141,10 @@ class Vectors:
         words themselves are left out, as gensim does."""
         single = isinstance(queries, str) or (not isinstance(queries, list) and np.ndim(queries) == 1)
         queries = [queries] if single else list(queries)
-        vectors = np.stack([self[q] if isinstance(q, str) else np.asarray(q, np.float32) for q in queries])
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        words = [q for q in queries if isinstance(q, str)]
+        of_word = dict(zip(words, self._unit_vectors(words)))
+        vectors = np.stack([of_word[q] if isinstance(q, str) else _normalized(np.asarray(q, np.float32)[None])[0]
+                            for q in queries])
         scores = vectors @ self.unit.T
         results = []
         for query, row in zip(queries, scores):
@@ -139,8 +157,7 @@ class Vectors:
 
     def analogy(self, a, b, c, topn=10, method="3cosadd"):
         """a is to b as c is to ?: the best `topn` (word, score), a, b and c left out; "3cosadd" or "3cosmul"."""
-        unit_of = [self[w] / max(np.linalg.norm(self[w]), 1e-12) for w in (a, b, c)]
-        scores = analogy_scores(self.unit, *(v[None] for v in unit_of), method=method)[0]
+        scores = analogy_scores(self.unit, *self._unit_vectors([a, b, c])[:, None], method=method)[0]
         for word in (a, b, c):
             if word in self.index:
                 scores[self.index[word]] = -np.inf
@@ -155,7 +172,7 @@ class Vectors:
             warnings.warn(f"no vectors for {sorted(set(words) - set(known))}: left out")
         if not known:
             raise ValueError("doesnt_match needs at least one word with a vector")
-        vectors = np.stack([self[w] / max(np.linalg.norm(self[w]), 1e-12) for w in known])
+        vectors = self._unit_vectors(known)
         mean = vectors.mean(axis=0)
         mean /= max(np.linalg.norm(mean), 1e-12)
         return min(zip(vectors @ mean, known))[1]
@@ -173,8 +190,7 @@ class Vectors:
         missing = sorted({w for p in pairs for w in (p.word1, p.word2) if normal(w) not in lookup})
         unknown_words = set(missing)
         if unknown == "subwords" and missing:  # one batch through the n-gram graph
-            vectors = self.subwords.word_vectors(missing)
-            unit = dict(zip(missing, vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)))
+            unit = dict(zip(missing, _normalized(self.subwords.word_vectors(missing))))
         gold, predicted, oov = [], [], 0
         for pair in pairs:
             a, b = (self.unit[lookup[normal(w)]] if normal(w) in lookup else unit.get(w)

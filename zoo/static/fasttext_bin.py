@@ -131,11 +131,9 @@ def read_fasttext_bin(path, limit=None, unicode_errors="strict"):
                          supervised=nlabels > 0)
 
 
-def looks_like_fasttext_bin(path):
-    """True for fastText's binary layout: its magic number, or (files before 2017) raw ints with NUL bytes where
-    every text format and word2vec binary starts with printable text."""
-    with open_binary(path) as handle:
-        head = handle.read(4096)
+def is_fasttext_head(head):
+    """True for the first bytes of fastText's binary layout: its magic number, or (files before 2017) raw ints
+    with NUL bytes where every text format and word2vec binary starts with printable text."""
     if len(head) >= 4 and struct.unpack_from("<i", head)[0] == MAGIC:
         return True
     return b"\0" in head[:64] and not head[:1].isdigit()

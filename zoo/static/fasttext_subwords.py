@@ -19,10 +19,10 @@ FNV_OFFSET, FNV_PRIME, LOW_32_BITS = 2166136261, 16777619, 0xFFFFFFFF
 def ngram_byte_spans(words, min_n, max_n):
     """For each word, the (begin, end) byte offsets of its char n-grams within `<word>`.
 
-    words: string tensor (n,). Returns (marked words (n,), begins (n, None), ends (n, None)) as int64 ragged.
+    words: string tensor (n,). Returns the bytes of `<word>` (n, None), and begins (n, None), ends (n, None):
+    all int64 ragged.
     """
-    marked = tf.strings.join(["<", words, ">"])
-    byte_values = _byte_values(marked)
+    byte_values = _byte_values(tf.strings.join(["<", words, ">"]))
     positions = tf.ragged.range(byte_values.row_lengths(), dtype=tf.int64)
     # Character boundaries: every byte that is not a continuation byte, and the end of the word.
     starts = tf.ragged.boolean_mask(positions, tf.bitwise.bitwise_and(byte_values, 0xC0) != 0x80)
@@ -35,7 +35,7 @@ def ngram_byte_spans(words, min_n, max_n):
         else:
             begins.append(bounds[:, :-n])
             ends.append(bounds[:, n:])
-    return marked, byte_values, tf.concat(begins, axis=1), tf.concat(ends, axis=1)
+    return byte_values, tf.concat(begins, axis=1), tf.concat(ends, axis=1)
 
 
 def _byte_values(strings):
@@ -50,7 +50,7 @@ def ngram_buckets(words, min_n, max_n, bucket):
     words = tf.convert_to_tensor(words, tf.string)
     if max_n == 0 or bucket == 0:
         return tf.RaggedTensor.from_row_lengths(tf.zeros([0], tf.int64), tf.zeros_like(words, tf.int64))
-    _, byte_values, begins, ends = ngram_byte_spans(words, min_n, max_n)
+    byte_values, begins, ends = ngram_byte_spans(words, min_n, max_n)
     # Offsets into the flat byte array of all words.
     word_offsets = tf.gather(byte_values.row_starts(), begins.value_rowids())
     first = word_offsets + begins.flat_values

@@ -2,10 +2,8 @@
 `Model.fit`."""
 
 import json
-import os
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,7 +11,7 @@ from zoo.errors import ZooInputError
 from zoo.static.cooccurrence import cooccurrence
 from zoo.static.corpus import Corpus
 from zoo.static.glove_model import GloVeModel
-from zoo.static.trainer_support import EpochCounter, write_folder
+from zoo.static.trainer_support import training_callbacks, write_folder
 
 SETTINGS = ("dim", "window", "x_max", "alpha", "epochs", "min_count", "learning_rate", "batch_size", "seed")
 SETTINGS_FILE, WEIGHTS_FILE, VECTORS_FILE = "glove.json", "model.weights.h5", "vectors.txt"
@@ -63,10 +61,7 @@ class GloVe:
         self.words, self.counts = list(corpus.words), corpus.counts
         self.model = self.build_model()
         self.model.compile(jit_compile=False)  # tf.unique in the step has no XLA kernel
-        epoch_counter = EpochCounter()
-        # The backup first: a finished epoch is saved before a callback of yours can stop the run.
-        backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
-        callbacks = [epoch_counter, *backup, *callbacks]
+        epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         steps = int(np.ceil(len(counts) / self.batch_size))
         dataset = self.dataset(rows, cols, counts.astype(np.float32), epoch_counter)
         self.model.fit(dataset, epochs=self.epochs, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose,

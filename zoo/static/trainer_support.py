@@ -18,6 +18,14 @@ class EpochCounter(keras.callbacks.Callback):
         self.epoch = epoch
 
 
+def training_callbacks(checkpoint_dir, callbacks):
+    """(the EpochCounter, the callbacks for fit): the counter, then BackupAndRestore when `checkpoint_dir` is
+    given, so that a finished epoch is saved before a callback of yours can stop the run, then yours."""
+    counter = EpochCounter()
+    backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
+    return counter, [counter, *backup, *callbacks]
+
+
 def write_folder(folder, write):
     """Calls write(temporary_folder), then puts that folder at `folder`, replacing what was there."""
     folder = Path(folder)

@@ -12,6 +12,7 @@ import numpy as np
 
 from zoo.data.records import open_binary
 from zoo.errors import ZooDataError
+from zoo.static.fasttext_bin import is_fasttext_head
 
 FORMATS = ("glove", "word2vec", "word2vec-binary")
 
@@ -84,6 +85,8 @@ def sniff_format(path):
         data = handle.read(4096)
     if not data.strip():
         raise ZooDataError(path, "empty file")
+    if is_fasttext_head(data):
+        return "fasttext-bin"
     first, _, rest = data.partition(b"\n")
     if _header(path, first) is None:
         return "glove"
@@ -276,6 +279,8 @@ def read_word2vec_binary(path, limit=None, unicode_errors="strict"):
 
 def read_vectors(path, format=None, limit=None, unicode_errors="strict"):
     format = format or sniff_format(path)
+    if format == "fasttext-bin":
+        raise ValueError(f"{path} is a fastText .bin model: zoo.Vectors.load reads it, with its subword vectors")
     if format not in FORMATS:
         raise ValueError(f"unknown vector format {format!r}; choose one of {', '.join(FORMATS)}")
     if format == "word2vec-binary":

@@ -1,16 +1,14 @@
 """Word2Vec in Keras: skip-gram and CBOW with negative sampling, trained through `Model.fit`."""
 
 import json
-import os
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo.static.corpus import Corpus
 from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
-from zoo.static.trainer_support import EpochCounter, write_folder
+from zoo.static.trainer_support import training_callbacks, write_folder
 
 MODES = ("skipgram", "cbow")
 CHUNK_BATCHES = 16  # batches made by one set of numpy calls, handed over and applied in the graph as one step
@@ -59,9 +57,7 @@ class Word2Vec:
         self.corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         self.model = self.build_model()
         self.model.compile(jit_compile=False)  # no XLA: shapes vary from batch to batch
-        epoch_counter = EpochCounter()
-        backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
-        callbacks = [epoch_counter, *backup, *callbacks]  # the backup of an epoch before anything that may stop
+        epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         dataset = self.dataset(epoch_counter)
         self.model.fit(dataset, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch(), callbacks=callbacks,
                        shuffle=False, verbose=verbose)
