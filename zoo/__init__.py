@@ -21,6 +21,7 @@ _LAZY = {
     "load_export": ("zoo.serving.load", "load_export"),
     "Vectors": ("zoo.vectors", "Vectors"),
     "custom": ("zoo.custom", None),
+    "contextual": ("zoo.contextual", None),
     "static": ("zoo.static", None),
     "evaluate": ("zoo.evaluate", None),
     "data": ("zoo.data", None),

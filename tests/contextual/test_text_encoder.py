@@ -1,0 +1,104 @@
+"""TextEncoder around tiny random backbones: strings in, vectors out; packing, padding, truncation, token vectors."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.contextual.tiny_models import tiny_bert_encoder, tiny_gpt2_encoder
+from zoo.errors import ZooInputError
+
+SENTENCES = ["the quick brown fox", "hello world !", "", "a", "the fox . the fox . the fox . the fox", "cafe"]
+
+
+@pytest.fixture(scope="module")
+def bert():
+    return tiny_bert_encoder()
+
+
+@pytest.fixture(scope="module")
+def gpt2():
+    return tiny_gpt2_encoder()
+
+
+@pytest.mark.parametrize("encoder_name", ["bert", "gpt2"])
+def test_calling_on_strings_equals_encode_whatever_the_batching(encoder_name, request):
+    encoder = request.getfixturevalue(encoder_name)
+    called = encoder(tf.constant(SENTENCES)).numpy()
+    for batch_size in (1, 2, 32):  # each batch is padded to its own length: results must not depend on it
+        np.testing.assert_allclose(encoder.encode(SENTENCES, batch_size=batch_size), called, atol=1e-5)
+    assert called.shape == (len(SENTENCES), encoder.dim)
+    np.testing.assert_allclose(np.linalg.norm(called, axis=1), 1.0, atol=1e-5)
+
+
+def test_bert_packing_adds_cls_and_sep_and_pads_to_a_multiple_of_eight(bert):
+    features = bert.preprocess(["hello world", "the quick brown fox"])
+    ids = features["token_ids"].numpy()
+    assert ids.shape == (2, 8)
+    np.testing.assert_array_equal(ids[0], [2, 9, 10, 3, 0, 0, 0, 0])
+    np.testing.assert_array_equal(features["padding_mask"].numpy().sum(1), [4, 6])
+    np.testing.assert_array_equal(features["segment_ids"].numpy(), 0)
+
+
+def test_gpt2_packing_puts_the_start_token_first_and_no_end_token(gpt2):
+    ids = gpt2.token_ids(tf.constant(["ab c", ""])).to_list()
+    assert ids == [[0, 5, 7], [0]]
+
+
+def test_long_texts_are_truncated_at_the_end():
+    encoder = tiny_bert_encoder(sequence_length=6)
+    long, head = "a b c d e f a b c", "a b c d"  # [CLS] + 4 words + [SEP] = 6 tokens
+    assert encoder.token_ids(tf.constant([long])).row_lengths().numpy().tolist() == [6]
+    np.testing.assert_allclose(*encoder.encode([long, head]), atol=1e-6)
+
+
+def test_last_token_pooling_is_the_vector_of_the_last_real_token(gpt2):
+    text = "ab ab c"
+    ids = gpt2.token_ids(tf.constant([text])).to_tensor()
+    vectors = gpt2.backbone({"token_ids": ids, "padding_mask": tf.ones_like(ids)}).numpy()[0]
+    expected = vectors[-1] / np.linalg.norm(vectors[-1])
+    np.testing.assert_allclose(gpt2.encode([text, "c"])[0], expected, atol=1e-5)
+
+
+def test_an_empty_batch_gives_no_rows(bert):
+    assert bert.encode([]).shape == (0, bert.dim)
+
+
+def test_bad_input_is_refused(bert):
+    with pytest.raises(ZooInputError, match="list of sentences"):
+        bert.encode("hello world")
+    with pytest.raises(ZooInputError, match="sentence 1 is a int"):
+        bert.encode(["hello", 3])
+
+
+def test_token_embeddings_give_tokens_offsets_and_contextual_vectors(bert):
+    sentence = "Héllo  WORLD! cafés"
+    (result,) = bert.token_embeddings([sentence])
+    assert result.tokens == ["[CLS]", "hello", "world", "!", "cafe", "##s", "[SEP]"]
+    assert [sentence[a:b] for a, b in result.offsets] == ["", "Héllo", "WORLD", "!", "café", "s", ""]
+    full = bert.token_vector_model(bert.preprocess([sentence])).numpy()[0]
+    np.testing.assert_allclose(result.vectors, full[:7], atol=1e-6)
+
+
+def test_gpt2_token_offsets_cover_the_text(gpt2):
+    (result,) = gpt2.token_embeddings(["ab c"])
+    assert result.tokens == ["<|endoftext|>", "ab", " c"]
+    assert result.offsets == [(0, 0), (0, 2), (2, 4)]
+
+
+def test_saved_and_loaded_encoder_gives_the_same_vectors(bert, tmp_path):
+    import keras
+
+    bert.save(tmp_path / "encoder.keras")
+    loaded = keras.saving.load_model(tmp_path / "encoder.keras")
+    np.testing.assert_allclose(loaded.encode(SENTENCES), bert.encode(SENTENCES), atol=1e-6)
+
+
+def test_unknown_presets_say_what_was_looked_for(tmp_path):
+    from zoo.contextual import TextEncoder
+
+    with pytest.raises(ZooInputError, match="unknown preset 'no_such_model_en'.*looked for zoo presets"):
+        TextEncoder.from_preset("no_such_model_en")
+    with pytest.raises(ZooInputError, match="not a preset folder: looked for config.json"):
+        TextEncoder.from_preset(str(tmp_path))
+    with pytest.raises(ZooInputError, match="no such preset folder"):
+        TextEncoder.from_preset(str(tmp_path / "missing"))

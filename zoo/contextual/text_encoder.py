@@ -1,0 +1,204 @@
+"""`TextEncoder`: a KerasHub backbone composed with pooling and normalisation, strings in, embedding out.
+
+Like a sentence-transformers model it is a composition of small parts: tokenizer -> packing (special tokens,
+truncation, padding) -> backbone -> `TokenPooling` -> `keras.layers.UnitNormalization`. Calling it on a batch of
+strings runs all of it in the graph (that is what gets exported); `encode()` is the fast path for many sentences:
+it sorts them by length and pads each batch only to its own longest sentence (rounded up to a multiple of 8).
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.contextual import presets
+from zoo.contextual.token_pooling import TokenPooling
+from zoo.errors import ZooInputError
+
+LENGTH_MULTIPLE = 8  # batches are padded to a multiple of this: few distinct shapes, little padding
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TextEncoder(keras.Model):
+    """Strings -> (batch, dim) sentence vectors; `token_embeddings()` gives the vector of every token.
+
+    Args:
+        backbone: a KerasHub backbone taking `token_ids` and `padding_mask` (and `segment_ids` for BERT).
+        tokenizer: its KerasHub tokenizer.
+        pooling: "mean", "cls", "max" or "last" (see `TokenPooling`).
+        normalize: L2-normalise the sentence vectors (cosine similarity = dot product).
+        sequence_length: most tokens per text, special tokens included; longer texts are truncated at the end
+            (as sentence-transformers and Hugging Face tokenizers do).
+    """
+
+    def __init__(self, backbone, tokenizer, pooling="mean", normalize=True, sequence_length=256, **kwargs):
+        name = kwargs.pop("name", "text_encoder")
+        # === Layers ===
+        self.backbone = backbone
+        self.tokenizer = tokenizer
+        self.token_pooling = TokenPooling(pooling, name="token_pooling")
+        self.unit_normalization = keras.layers.UnitNormalization(name="unit_normalization") if normalize else None
+
+        # === Functional Model === (token ids -> embedding; `call` puts the tokenizer in front)
+        inputs = dict(backbone.input)
+        token_vectors = backbone(inputs)
+        if isinstance(token_vectors, dict):
+            token_vectors = token_vectors["sequence_output"]
+        embedding = self.token_pooling(token_vectors, inputs["padding_mask"])
+        if self.unit_normalization is not None:
+            embedding = self.unit_normalization(embedding)
+        self.token_id_encoder = keras.Model(inputs, embedding, name="token_id_encoder")
+        self.token_vector_model = keras.Model(inputs, token_vectors, name="token_vector_model")
+        super().__init__(name=name, **kwargs)
+        self.built = True  # every weight exists once the backbone does (what lets `keras.saving` load them)
+
+        # === Config ===
+        self.pooling = pooling
+        self.normalize = normalize
+        self.sequence_length = int(sequence_length)
+        self.dim = int(embedding.shape[-1])
+
+    @classmethod
+    def from_preset(cls, preset="all-minilm-l6-v2", pooling=None, normalize=None, sequence_length=None):
+        """A zoo name, a KerasHub preset folder or name, or a Hugging Face-format folder (see `presets`).
+
+        `pooling`, `normalize` and `sequence_length` default to what the preset's files say (a sentence-
+        transformers folder: its pooling, Normalize module and max_seq_length), else mean/last-token pooling,
+        normalised, the backbone's longest sequence.
+        """
+        parts = presets.load_parts(preset, sequence_length)
+        return cls(parts.backbone, parts.tokenizer, pooling=pooling or parts.pooling,
+                   normalize=parts.normalize if normalize is None else normalize,
+                   sequence_length=parts.sequence_length)
+
+    @property
+    def special_ids(self):
+        """(start, end, pad) token ids; read when used, as a loaded tokenizer gets its vocabulary after __init__."""
+        return special_token_ids(self.backbone, self.tokenizer)
+
+    # --- In the graph: strings -> features -> embedding ---
+
+    def token_ids(self, text):
+        """Ragged token ids of each text, special tokens added, truncated to `sequence_length`."""
+        ids = self._tokenize(text)
+        start_id, end_id, _ = self.special_ids
+        specials = [i for i in (start_id, end_id) if i is not None]
+        ids = ids[:, : self.sequence_length - len(specials)]
+        pieces = [ids]
+        batch = tf.shape(ids.row_lengths())[0]
+        if start_id is not None:
+            pieces.insert(0, tf.RaggedTensor.from_tensor(tf.fill([batch, 1], tf.cast(start_id, ids.dtype))))
+        if end_id is not None:
+            pieces.append(tf.RaggedTensor.from_tensor(tf.fill([batch, 1], tf.cast(end_id, ids.dtype))))
+        return tf.concat(pieces, axis=1)
+
+    def _tokenize(self, text):
+        # In a tf.function: called eagerly, KerasHub tokenizers turn ragged output into Python lists.
+        if not hasattr(self, "_tokenize_fn"):
+            function = tf.function(self.tokenizer, input_signature=[tf.TensorSpec([None], tf.string)])
+            object.__setattr__(self, "_tokenize_fn", function)  # a cache, not a tracked part of the model
+        return self._tokenize_fn(text)
+
+    def pack(self, ids):
+        """Ragged ids -> the backbone's features, padded on the right to the batch's longest text (rounded up)."""
+        lengths = ids.row_lengths()
+        longest = tf.reduce_max(tf.concat([lengths, [1]], 0))
+        padded_length = tf.minimum((longest + LENGTH_MULTIPLE - 1) // LENGTH_MULTIPLE * LENGTH_MULTIPLE,
+                                   self.sequence_length)
+        token_ids = ids.to_tensor(default_value=tf.cast(self.special_ids[2], ids.dtype),
+                                  shape=tf.stack([tf.size(lengths, out_type=tf.int64), padded_length]))
+        features = {"token_ids": tf.cast(token_ids, "int32"),
+                    "padding_mask": tf.sequence_mask(lengths, padded_length, dtype="int32")}
+        if "segment_ids" in self.token_id_encoder.input:
+            features["segment_ids"] = tf.zeros_like(features["token_ids"])
+        return features
+
+    def preprocess(self, text):
+        return self.pack(self.token_ids(tf.convert_to_tensor(text)))
+
+    def call(self, text):
+        return self.token_id_encoder(self.preprocess(text))
+
+    # --- In Python: many sentences, fast ---
+
+    def encode(self, sentences, batch_size=32, progress=None, jit_compile=False):
+        """(len(sentences), dim) float32 numpy array; an empty list gives a (0, dim) array.
+
+        Sentences are sorted by token count and each batch is padded only to its own longest, so a batch of
+        short sentences costs little; the result is in the order given.
+        """
+        ids = self._ragged_ids(sentences)
+        output = np.zeros((len(sentences), self.dim), np.float32)
+        if not len(sentences):
+            return output
+        order = np.argsort(-ids.row_lengths().numpy(), kind="stable")
+        run = self._compiled_encoder(jit_compile)
+        for start in _batches(len(order), batch_size, progress, "encode"):
+            chosen = order[start:start + batch_size]
+            output[chosen] = run(self.pack(tf.gather(ids, chosen))).numpy()
+        return output
+
+    def token_embeddings(self, sentences):
+        """For each sentence: its tokens (special tokens included), their character offsets in the sentence
+        ((0, 0) for special tokens), and their contextual vectors, (tokens, dim)."""
+        from zoo.contextual.token_offsets import TokenEmbeddings, token_offsets
+
+        ids = self._ragged_ids(sentences)
+        results = []
+        for i, sentence in enumerate(sentences):
+            row = ids[i:i + 1]
+            vectors = self.token_vector_model(self.pack(row), training=False)[0].numpy()
+            row_ids = row.values.numpy().tolist()
+            start_id, end_id, _ = self.special_ids
+            added = [(k == 0 and start_id is not None) or (k == len(row_ids) - 1 and end_id is not None)
+                     for k in range(len(row_ids))]  # by packing, not read from the text
+            tokens, offsets = token_offsets(self.tokenizer, sentence, row_ids, added)
+            results.append(TokenEmbeddings(tokens, offsets, vectors[: len(row_ids)]))
+        return results
+
+    def _ragged_ids(self, sentences):
+        if isinstance(sentences, str):
+            raise ZooInputError("encode() takes a list of sentences; wrap a single sentence in a list")
+        if not all(isinstance(s, str) for s in sentences):
+            bad = next(i for i, s in enumerate(sentences) if not isinstance(s, str))
+            raise ZooInputError(f"sentence {bad} is a {type(sentences[bad]).__name__}, not a string")
+        return self.token_ids(tf.constant(list(sentences), tf.string)) if len(sentences) else None
+
+    def _compiled_encoder(self, jit_compile):
+        key = f"_encoder_fn_{bool(jit_compile)}"
+        if not hasattr(self, key):
+            function = tf.function(lambda features: self.token_id_encoder(features, training=False),
+                                   reduce_retracing=True, jit_compile=jit_compile)
+            object.__setattr__(self, key, function)  # not tracked: a cache, not part of the model
+        return getattr(self, key)
+
+    def get_config(self):
+        return {**super().get_config(), "pooling": self.pooling, "normalize": self.normalize,
+                "sequence_length": self.sequence_length,
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "tokenizer": keras.saving.serialize_keras_object(self.tokenizer)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
+        config["tokenizer"] = keras.saving.deserialize_keras_object(config["tokenizer"])
+        return cls(**config)
+
+
+def special_token_ids(backbone, tokenizer):
+    """(start, end, pad) ids: [CLS] text [SEP] for BERT-style models, <start> text for causal ones."""
+    def token_id(*names):
+        return next((getattr(tokenizer, n) for n in names if getattr(tokenizer, n, None) is not None), None)
+
+    pad = token_id("pad_token_id") or 0
+    if presets.is_causal(backbone):
+        return token_id("start_token_id", "bos_token_id"), None, pad
+    return token_id("cls_token_id", "start_token_id"), token_id("sep_token_id", "end_token_id"), pad
+
+
+def _batches(count, batch_size, progress, description):
+    from tqdm import tqdm
+
+    starts = range(0, count, batch_size)
+    show = progress if progress is not None else len(starts) >= 50
+    return tqdm(starts, desc=description, unit="batch", disable=not show, leave=False)
