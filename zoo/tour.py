@@ -13,6 +13,7 @@ QUICK_FLAGS = {
     "word2vec_cbow": ["--epochs", "1"],
     "fasttext": ["--epochs", "1", "--bucket", "50000"],
     "glove": ["--epochs", "4"],
+    "sentence_embeddings": ["--limit", "300"],
     "text_embedding_classifier": ["--limit", "1500", "--epochs", "2"],
 }
 

@@ -36,6 +36,10 @@ CATALOGUE = {r.name: r for r in [
            "FastText (char n-grams, fastText's hashing) trained in Keras; unseen words get vectors when served"),
     Recipe("glove", "static", "wiki-excerpt+lee", "glove: text -> embedding",
            "GloVe trained in Keras (co-occurrence counts, weighted least squares by sparse AdaGrad), served"),
+    Recipe("sentence_embeddings", "contextual", "stsb, all-minilm-l6-v2",
+           "sentence_embeddings: text -> embedding; sentence_embeddings_preprocessing: text -> token ids; "
+           "sentence_embeddings_encoder: token ids -> embedding",
+           "Sentence-BERT all-MiniLM-L6-v2 on a KerasHub backbone, equal to sentence-transformers, on STS-B"),
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
            "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
            "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),

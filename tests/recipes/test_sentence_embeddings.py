@@ -1,0 +1,52 @@
+"""The sentence_embeddings recipe end to end on a slice of STS-B: evaluate, export both forms, check, serve."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.recipes import sentence_embeddings
+
+pytestmark = pytest.mark.slow
+TEXTS = ["A man is playing a guitar.", "A woman is slicing an onion.", "", "Ça coûte 5 € 😀"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    export_dir = tmp_path_factory.mktemp("saved_models")
+    return sentence_embeddings.main(["--limit", "200", "--export-dir", str(export_dir)]), export_dir
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    from zoo.contextual import TextEncoder
+
+    return TextEncoder.from_preset("all-minilm-l6-v2")
+
+
+def test_three_exports_pass_zoo_check(run):
+    result, export_dir = run  # main() runs `zoo check` on each and raises if one fails
+    names = ["sentence_embeddings", "sentence_embeddings_preprocessing", "sentence_embeddings_encoder"]
+    assert result["exports"] == [str(export_dir / name / "1") for name in names]
+    assert 70 < result["value"] < 95  # Spearman x 100 on the first 200 test pairs
+
+
+def test_the_text_export_serves_the_encoders_vectors(run, minilm):
+    served = tf.saved_model.load(run[0]["exports"][0]).signatures["serving_default"]
+    np.testing.assert_allclose(served(text=tf.constant(TEXTS))["embedding"].numpy(), minilm.encode(TEXTS), atol=1e-5)
+
+
+def test_preprocessing_then_encoder_exports_equal_the_text_export(run, minilm):
+    _, preprocessing_path, encoder_path = run[0]["exports"]
+    features = tf.saved_model.load(preprocessing_path).signatures["serving_default"](text=tf.constant(TEXTS))
+    assert set(features) == {"token_ids", "padding_mask", "segment_ids"}
+    vectors = tf.saved_model.load(encoder_path).signatures["serving_default"](**features)["embedding"].numpy()
+    np.testing.assert_allclose(vectors, minilm.encode(TEXTS), atol=1e-5)
+
+
+def test_exports_hold_each_weight_once(run, minilm):
+    parameter_bytes = minilm.backbone.count_params() * 4
+    for path in (run[0]["exports"][0], run[0]["exports"][2]):
+        size = sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+        assert size <= 1.1 * parameter_bytes, f"{path}: {size / parameter_bytes:.2f}x the parameter bytes"

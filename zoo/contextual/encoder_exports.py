@@ -1,0 +1,40 @@
+"""A TextEncoder's two export forms, each a versioned SavedModel that `zoo check` passes:
+
+(a) `<name>`: text -> embedding, all in one graph. The tokenizer's ops come from tensorflow_text, so it needs a
+    model server that links TF Text (the stock tensorflow/serving images since 2.x do).
+(b) the TF-Hub BERT pattern, for servers without TF Text: `<name>_preprocessing` (text -> token_ids,
+    padding_mask[, segment_ids]; run where tensorflow_text is, e.g. in the client) and `<name>_encoder`
+    (token ids -> embedding; core TensorFlow ops only).
+"""
+
+import keras
+import tensorflow as tf
+
+from zoo.serving import export
+
+TEXT_SIGNATURE = {"text": tf.TensorSpec([None], tf.string, name="text")}
+
+
+class EncoderPreprocessing(keras.layers.Layer):
+    """The encoder's tokenizer and packing alone, as an exportable layer."""
+
+    def __init__(self, encoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+
+    def call(self, text):
+        return self.encoder.preprocess(text)
+
+
+def export_text_encoder(encoder, name, warmup_texts, root="saved_models"):
+    """Form (a): `<root>/<name>/<N>/`, text -> embedding."""
+    return export(encoder, name, {"text": list(warmup_texts)}, root=root, input_signature=TEXT_SIGNATURE)
+
+
+def export_preprocessing_and_encoder(encoder, name, warmup_texts, root="saved_models"):
+    """Form (b): (`<name>_preprocessing` path, `<name>_encoder` path)."""
+    preprocessing = export(EncoderPreprocessing(encoder, name="preprocessing"), f"{name}_preprocessing", {"text": list(warmup_texts)},
+                           root=root, input_signature=TEXT_SIGNATURE)
+    features = {key: value.numpy() for key, value in encoder.preprocess(list(warmup_texts)).items()}
+    ids_encoder = export(encoder.token_id_encoder, f"{name}_encoder", features, root=root)
+    return preprocessing, ids_encoder
