@@ -35,6 +35,7 @@ def test_three_exports_pass_zoo_check(run):
 def test_the_text_export_serves_the_encoders_vectors(run, minilm):
     served = tf.saved_model.load(run[0]["exports"][0]).signatures["serving_default"]
     np.testing.assert_allclose(served(text=tf.constant(TEXTS))["embedding"].numpy(), minilm.encode(TEXTS), atol=1e-5)
+    assert served(text=tf.constant([], tf.string))["embedding"].shape == (0, 384)  # an empty batch: no rows
 
 
 def test_preprocessing_then_encoder_exports_equal_the_text_export(run, minilm):
