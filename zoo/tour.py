@@ -14,6 +14,7 @@ QUICK_FLAGS = {
     "fasttext": ["--epochs", "1", "--bucket", "50000"],
     "glove": ["--epochs", "4"],
     "sentence_embeddings": ["--limit", "300"],
+    "gpt_embeddings": ["--quick", "--stsb-limit", "300"],
     "text_embedding_classifier": ["--limit", "1500", "--epochs", "2"],
 }
 

@@ -4,18 +4,13 @@
 folder or Hugging Face-format folder loads the same way.
 """
 
-import importlib
+from zoo.lazy_exports import lazy_getattr
 
 _LAZY = {
+    "GPT2Trainer": "zoo.contextual.gpt_training",
     "TextEncoder": "zoo.contextual.text_encoder",
     "TokenPooling": "zoo.contextual.token_pooling",
 }
 
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'zoo.contextual' has no attribute {name!r}")
-    return getattr(importlib.import_module(_LAZY[name]), name)
-
-
+__getattr__ = lazy_getattr("zoo.contextual", _LAZY)
 __all__ = sorted(_LAZY)

@@ -40,6 +40,9 @@ CATALOGUE = {r.name: r for r in [
            "sentence_embeddings: text -> embedding; sentence_embeddings_preprocessing: text -> token ids; "
            "sentence_embeddings_encoder: token ids -> embedding",
            "Sentence-BERT all-MiniLM-L6-v2 on a KerasHub backbone, equal to sentence-transformers, on STS-B"),
+    Recipe("gpt_embeddings", "contextual", "wiki-excerpt, stsb",
+           "gpt_embeddings: text -> embedding (last-token pooling)",
+           "a small GPT-2 trained here with KerasHub (BPE vocabulary, causal LM), its sentence vectors served"),
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
            "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
            "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),

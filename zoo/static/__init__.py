@@ -3,7 +3,7 @@
 Every trainer's `.vectors` is a zoo.Vectors, so the Keras layers, the encoder export and the evaluations apply.
 """
 
-import importlib
+from zoo.lazy_exports import lazy_getattr
 
 _LAZY = {
     "Word2Vec": "zoo.static.word2vec",
@@ -12,11 +12,5 @@ _LAZY = {
     "Corpus": "zoo.static.corpus",
 }
 
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'zoo.static' has no attribute {name!r}")
-    return getattr(importlib.import_module(_LAZY[name]), name)
-
-
+__getattr__ = lazy_getattr("zoo.static", _LAZY)
 __all__ = sorted(_LAZY)

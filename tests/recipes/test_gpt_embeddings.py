@@ -1,0 +1,45 @@
+"""The gpt_embeddings recipe, quick settings: train, save a preset, encode, export, check; then from the preset."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.recipes import gpt_embeddings
+
+pytestmark = pytest.mark.slow
+TEXTS = ["The war ended in 1945.", "", "history of the city"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    export_dir = tmp_path_factory.mktemp("saved_models")
+    result = gpt_embeddings.main(["--quick", "--stsb-limit", "100", "--export-dir", str(export_dir), "--verbose", "0"])
+    return result, export_dir
+
+
+def test_training_lowers_held_out_perplexity_far_below_the_untrained_model(run):
+    result, _ = run
+    assert result["metric"] == "held-out perplexity"
+    assert result["value"] < result["baseline"] / 2  # about 730 against 2,000 (the vocabulary size) untrained
+
+
+def test_the_saved_preset_loads_as_an_encoder_that_the_export_serves(run):
+    from zoo.contextual import TextEncoder
+
+    result, export_dir = run
+    (preset,) = (export_dir / ".presets").iterdir()
+    encoder = TextEncoder.from_preset(str(preset))
+    assert encoder.pooling == "last"  # GPT-2's default
+    served = tf.saved_model.load(result["exports"][0]).signatures["serving_default"]
+    np.testing.assert_allclose(served(text=tf.constant(TEXTS))["embedding"].numpy(), encoder.encode(TEXTS), atol=1e-5)
+
+
+def test_a_given_preset_is_used_without_training(run, tmp_path):
+    result, export_dir = run
+    (preset,) = (export_dir / ".presets").iterdir()
+    again = gpt_embeddings.main(["--preset", str(preset), "--stsb-limit", "100", "--export-dir", str(tmp_path)])
+    assert again["metric"] == "STS-B test (last)"
+    assert again["value"] == pytest.approx(result["stsb"], abs=1e-6)
+    assert not (tmp_path / ".presets").exists() and Path(again["exports"][0]).is_dir()
