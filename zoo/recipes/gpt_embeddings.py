@@ -6,7 +6,9 @@ What: no GPT-2 weights can be had offline, so a byte-level BPE vocabulary and a 
       text. `--preset FOLDER` skips training and takes your GPT-2 preset (KerasHub or Hugging Face format).
 Data: the `wiki-excerpt` corpus (106 Wikipedia articles, about 450,000 words); 5% of the articles are held out
       for perplexity. Sentence vectors are scored on STS-B test like the Sentence-BERT recipe.
-Expected: held-out perplexity falls from about the vocabulary size (untrained) to a few hundred; STS-B well
+Expected: held-out perplexity about 610 after 3.5 minutes on 2 CPU cores, from about 8,000 (the vocabulary size)
+      untrained and 1,456 for token frequencies alone (a bigram count model reaches about 334: minutes of CPU
+      do not make a good language model, the path is what this shows); STS-B well
       below Sentence-BERT's 82 (a language model trained on 0.5M words is no sentence encoder: the figure is
       there to compare poolings and models, not to win); the export `text -> embedding` passes `zoo check`.
 
@@ -64,7 +66,8 @@ def train_preset(args):
                 verbose=args.verbose)
     print(f"1. trained: {trainer.causal_lm.backbone.count_params():,} parameters, vocabulary "
           f"{trainer.tokenizer.vocabulary_size():,}; held-out perplexity {trainer.perplexity['before']:.0f} "
-          f"untrained -> {trainer.perplexity['after']:.1f}")
+          f"untrained -> {trainer.perplexity['after']:.1f} (token frequencies alone: "
+          f"{trainer.perplexity['unigram']:.0f})")
     folder = Path(args.export_dir) / ".presets" / f"gpt_embeddings-{run_key}"
     trainer.save_preset(folder)
     print(f"2. saved the KerasHub preset: {folder}")
