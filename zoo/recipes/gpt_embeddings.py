@@ -2,15 +2,16 @@
 
 What: no GPT-2 weights can be had offline, so a byte-level BPE vocabulary and a small `GPT2CausalLM` are trained
       from scratch (`zoo.contextual.GPT2Trainer`), saved as a KerasHub preset folder, and loaded back as
-      `TextEncoder.from_preset(folder, pooling="last")`: the last token is the only one that has read the whole
-      text. `--preset FOLDER` skips training and takes your GPT-2 preset (KerasHub or Hugging Face format).
+      `TextEncoder.from_preset(folder)`, mean-pooled (`--pooling last` takes the last token, GPT's usual summary,
+      the only one that has read the whole text: a model this small puts little there). `--preset FOLDER`
+      skips training and takes your GPT-2 preset (KerasHub or Hugging Face format).
 Data: the `wiki-excerpt` corpus (106 Wikipedia articles, about 450,000 words); 5% of the articles are held out
       for perplexity. Sentence vectors are scored on STS-B test like the Sentence-BERT recipe.
 Expected: held-out perplexity about 610 after 3.5 minutes on 2 CPU cores, from about 8,000 (the vocabulary size)
       untrained and 1,456 for token frequencies alone (a bigram count model reaches about 334: minutes of CPU
-      do not make a good language model, the path is what this shows); STS-B well
-      below Sentence-BERT's 82 (a language model trained on 0.5M words is no sentence encoder: the figure is
-      there to compare poolings and models, not to win); the export `text -> embedding` passes `zoo check`.
+      do not make a good language model, the path is what this shows); STS-B test 22.0 with mean pooling, 1.4
+      with the last token, far below Sentence-BERT's 82 (a language model trained on 0.5M words is no sentence
+      encoder: the figure compares poolings and models); the export `text -> embedding` passes `zoo check`.
 
     zoo run gpt_embeddings [--epochs 1] [--layers 2] [--hidden-dim 128] [--quick] [--preset FOLDER]
 """
@@ -42,7 +43,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--train-sequences", type=int, help="train on this many sequences (default: all)")
     parser.add_argument("--quick", action="store_true", help="a run of seconds: " + json.dumps(QUICK))
-    parser.add_argument("--pooling", choices=("last", "mean"), default="last")
+    parser.add_argument("--pooling", choices=("last", "mean"), default="mean",
+                        help="mean: STS-B 22.0 against 1.4 for the last token with the default model")
     parser.add_argument("--stsb-limit", type=int, help="score the first N STS-B test pairs only")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--export-dir", default="saved_models")
@@ -78,7 +80,7 @@ def main(argv=None):
     args = parse_args(argv)
     folder, perplexity = (Path(args.preset), {}) if args.preset else train_preset(args)
 
-    # 3. The sentence encoder: the preset's backbone and tokenizer, last-token (or mean) pooling.
+    # 3. The sentence encoder: the preset's backbone and tokenizer, mean (or last-token) pooling.
     encoder = TextEncoder.from_preset(str(folder), pooling=args.pooling)
     print(f"3. encoder: {encoder.pooling} pooling, {encoder.dim}-d, at most {encoder.sequence_length} tokens")
 
