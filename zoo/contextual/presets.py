@@ -54,6 +54,8 @@ def _read_json(path):
 def load_parts(preset, sequence_length=None):
     import keras_hub
 
+    import zoo.contextual.hugging_face_bert_tokenizer  # noqa: F401  (registered: a preset saved from zoo names it)
+
     location = resolve(preset)
     tried = (f"zoo presets ({', '.join(EMBEDDED)}), a folder with config.json, a KerasHub preset name or handle")
     try:
