@@ -19,6 +19,7 @@ import tensorflow_text as tf_text
 
 SPACES = r"[\t\n\r\p{Zs}]"
 CONTROLS = r"[\p{Cc}\p{Cf}\p{Co}\x{FFFD}]"  # after SPACES: \t\n\r are spaces by then, other controls go
+FIXED_SETTINGS = ("split", "split_on_cjk", "special_tokens_in_strings")
 PUNCTUATION = r"[!-/]|[:-@]|[\[-`]|[{-~]|\p{P}"
 CJK = (r"[\x{4E00}-\x{9FFF}]|[\x{3400}-\x{4DBF}]|[\x{20000}-\x{2A6DF}]|[\x{2A700}-\x{2B73F}]|"
        r"[\x{2B740}-\x{2B81F}]|[\x{2B820}-\x{2CEAF}]|[\x{F900}-\x{FAFF}]|[\x{2F800}-\x{2FA1F}]")
@@ -35,9 +36,8 @@ class HuggingFaceBertTokenizer(keras_hub.models.BertTokenizer):
     """
 
     def __init__(self, vocabulary=None, lowercase=True, strip_accents=None, **kwargs):
-        for name in ("split", "split_on_cjk", "special_tokens_in_strings"):
+        for name in FIXED_SETTINGS:  # this class splits and normalises itself; KerasHub only does WordPiece
             kwargs.pop(name, None)
-        kwargs.pop("strip_accents", None)
         super().__init__(vocabulary=vocabulary, lowercase=False, strip_accents=False, split=False, **kwargs)
         self.hugging_face_lowercase = bool(lowercase)
         self.hugging_face_strip_accents = bool(lowercase if strip_accents is None else strip_accents)
@@ -66,7 +66,7 @@ class HuggingFaceBertTokenizer(keras_hub.models.BertTokenizer):
 
     def get_config(self):
         config = super().get_config()
-        for name in ("split", "split_on_cjk", "special_tokens_in_strings"):
+        for name in FIXED_SETTINGS:
             config.pop(name, None)
         return {**config, "lowercase": self.hugging_face_lowercase,
                 "strip_accents": self.hugging_face_strip_accents}

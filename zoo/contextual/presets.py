@@ -9,6 +9,7 @@ A preset is one of:
   (nothing is downloaded on this project's machines, so an uncached name fails with the list of what was tried).
 """
 
+import importlib
 import json
 from pathlib import Path
 from typing import NamedTuple
@@ -54,7 +55,8 @@ def _read_json(path):
 def load_parts(preset, sequence_length=None):
     import keras_hub
 
-    import zoo.contextual.hugging_face_bert_tokenizer  # noqa: F401  (registered: a preset saved from zoo names it)
+    # Registered with Keras on import: a preset saved from a zoo encoder names this tokenizer class.
+    importlib.import_module("zoo.contextual.hugging_face_bert_tokenizer")
 
     location = resolve(preset)
     tried = (f"zoo presets ({', '.join(EMBEDDED)}), a folder with config.json, a KerasHub preset name or handle")
