@@ -33,8 +33,8 @@ def export_text_encoder(encoder, name, warmup_texts, root="saved_models"):
 
 def export_preprocessing_and_encoder(encoder, name, warmup_texts, root="saved_models"):
     """Form (b): (`<name>_preprocessing` path, `<name>_encoder` path)."""
-    preprocessing = export(EncoderPreprocessing(encoder, name="preprocessing"), f"{name}_preprocessing", {"text": list(warmup_texts)},
-                           root=root, input_signature=TEXT_SIGNATURE)
+    preprocessing = export(EncoderPreprocessing(encoder, name="preprocessing"), f"{name}_preprocessing",
+                           {"text": list(warmup_texts)}, root=root, input_signature=TEXT_SIGNATURE)
     features = {key: value.numpy() for key, value in encoder.preprocess(list(warmup_texts)).items()}
     ids_encoder = export(encoder.token_id_encoder, f"{name}_encoder", features, root=root)
     return preprocessing, ids_encoder

@@ -143,12 +143,12 @@ class TextEncoder(keras.Model):
         from zoo.contextual.token_offsets import TokenEmbeddings, token_offsets
 
         ids = self._ragged_ids(sentences)
+        start_id, end_id, _ = self.special_ids
         results = []
         for i, sentence in enumerate(sentences):
             row = ids[i:i + 1]
             vectors = self.token_vector_model(self.pack(row), training=False)[0].numpy()
             row_ids = row.values.numpy().tolist()
-            start_id, end_id, _ = self.special_ids
             added = [(k == 0 and start_id is not None) or (k == len(row_ids) - 1 and end_id is not None)
                      for k in range(len(row_ids))]  # by packing, not read from the text
             tokens, offsets = token_offsets(self.tokenizer, sentence, row_ids, added)

@@ -4,7 +4,9 @@ Each recipe module has a docstring (what, data, expected result) and `main(argv)
 evaluates, exports and checks, returning its headline metric and export paths for `zoo tour`.
 """
 
+import hashlib
 import importlib
+import json
 from dataclasses import dataclass
 
 from zoo.errors import ZooInputError
@@ -41,7 +43,7 @@ CATALOGUE = {r.name: r for r in [
            "sentence_embeddings_encoder: token ids -> embedding",
            "Sentence-BERT all-MiniLM-L6-v2 on a KerasHub backbone, equal to sentence-transformers, on STS-B"),
     Recipe("gpt_embeddings", "contextual", "wiki-excerpt, stsb",
-           "gpt_embeddings: text -> embedding (last-token pooling)",
+           "gpt_embeddings: text -> embedding (mean of the token vectors; --pooling last)",
            "a small GPT-2 trained here with KerasHub (BPE vocabulary, causal LM), its sentence vectors served"),
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
            "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
@@ -53,3 +55,13 @@ def get(name):
     if name not in CATALOGUE:
         raise ZooInputError(f"unknown recipe {name!r}; known recipes: {', '.join(CATALOGUE)}")
     return CATALOGUE[name]
+
+
+def run_key(args):
+    """12 hex digits that name one run's flags: the folders an interrupted run resumes from carry them."""
+    return hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def checkpoint_dir(args, recipe):
+    """--checkpoint-dir, else EXPORT_DIR/.checkpoints/<recipe>-<run key>: the same flags resume the same run."""
+    return args.checkpoint_dir or f"{args.export_dir}/.checkpoints/{recipe}-{run_key(args)}"

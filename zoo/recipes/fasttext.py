@@ -14,6 +14,7 @@ Expected: WordSim-353 Spearman about 0.25 (random vectors: about 0.0); on Rare W
 
 import argparse
 
+from zoo.recipes import checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.fasttext import FastText
 
@@ -44,7 +45,7 @@ def main(argv=None):
     trainer = FastText(mode=args.mode, dim=args.dim, minn=args.minn, maxn=args.maxn, bucket=args.bucket,
                        window=args.window, negative=args.negative, min_count=args.min_count, sample=args.sample,
                        epochs=args.epochs, batch_words=args.batch_words, seed=args.seed)
-    trainer.fit(corpus, checkpoint_dir=steps.checkpoint_dir(args, "fasttext"), verbose=args.verbose)
+    trainer.fit(corpus, checkpoint_dir=checkpoint_dir(args, "fasttext"), verbose=args.verbose)
     vectors = trainer.vectors
     unseen = "governmentally"
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim} and {args.bucket:,} n-gram rows; nearest to the "

@@ -22,6 +22,7 @@ Expected: on this small corpus (GloVe's published vectors learn from 6 to 840 bi
 
 import argparse
 
+from zoo.recipes import checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.glove import GloVe
 
@@ -55,7 +56,7 @@ def main(argv=None):
     glove = GloVe(dim=args.dim, window=args.window, x_max=args.x_max, alpha=args.alpha, epochs=args.epochs,
                   min_count=args.min_count, learning_rate=args.learning_rate, batch_size=args.batch_size,
                   seed=args.seed)
-    glove.fit(corpus, checkpoint_dir=steps.checkpoint_dir(args, "glove"), verbose=args.verbose)
+    glove.fit(corpus, checkpoint_dir=checkpoint_dir(args, "glove"), verbose=args.verbose)
     vectors = glove.vectors
     loss = glove.model.history.history.get("loss", [float("nan")])[-1]
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim} (w + w~), last epoch's loss {loss:.4f}; nearest "

@@ -17,7 +17,6 @@ Expected: held-out perplexity about 610 after 3.5 minutes on 2 CPU cores, from a
 """
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from zoo.contextual.encoder_exports import export_text_encoder
 from zoo.contextual.gpt_training import QUICK, GPT2Trainer
 from zoo.data import load_stsb
 from zoo.evaluate.sentence_similarity import sts_spearman
+from zoo.recipes import checkpoint_dir, run_key
 from zoo.serving import check
 
 WARMUP = ["The war ended in 1945.", "", "Le café est très bon 😀", "history " * 200]
@@ -57,20 +57,18 @@ def parse_args(argv=None):
 
 def train_preset(args):
     """Steps 1-2: train, report perplexity, save the preset folder; returns (folder, perplexity)."""
-    run_key = hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
     settings = dict(vocabulary_size=args.vocabulary_size, num_layers=args.layers, hidden_dim=args.hidden_dim,
                     num_heads=args.heads, sequence_length=args.sequence_length, epochs=args.epochs,
                     train_sequences=args.train_sequences, seed=args.seed)
     if args.quick:
         settings.update(QUICK)
     trainer = GPT2Trainer(**settings)
-    trainer.fit(checkpoint_dir=args.checkpoint_dir or f"{args.export_dir}/.checkpoints/gpt_embeddings-{run_key}",
-                verbose=args.verbose)
+    trainer.fit(checkpoint_dir=checkpoint_dir(args, "gpt_embeddings"), verbose=args.verbose)
     print(f"1. trained: {trainer.causal_lm.backbone.count_params():,} parameters, vocabulary "
           f"{trainer.tokenizer.vocabulary_size():,}; held-out perplexity {trainer.perplexity['before']:.0f} "
           f"untrained -> {trainer.perplexity['after']:.1f} (token frequencies alone: "
           f"{trainer.perplexity['unigram']:.0f})")
-    folder = Path(args.export_dir) / ".presets" / f"gpt_embeddings-{run_key}"
+    folder = Path(args.export_dir) / ".presets" / f"gpt_embeddings-{run_key(args)}"
     trainer.save_preset(folder)
     print(f"2. saved the KerasHub preset: {folder}")
     return folder, trainer.perplexity
@@ -84,7 +82,7 @@ def main(argv=None):
     encoder = TextEncoder.from_preset(str(folder), pooling=args.pooling)
     print(f"3. encoder: {encoder.pooling} pooling, {encoder.dim}-d, at most {encoder.sequence_length} tokens")
 
-    # 4. STS-B test, against the same vectors with mean pooling and with no model at all (random vectors).
+    # 4. STS-B test, with this pooling and with the other one (mean against last token).
     pairs = load_stsb("test")[: args.stsb_limit]
     spearman = sts_spearman(encoder.encode, pairs)
     other = "mean" if encoder.pooling != "mean" else "last"

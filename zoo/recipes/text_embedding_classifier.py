@@ -13,8 +13,6 @@ Expected: test accuracy about 0.79 with mean pooling (majority class: about 0.50
 """
 
 import argparse
-import hashlib
-import json
 
 import keras
 import numpy as np
@@ -22,6 +20,7 @@ import tensorflow as tf
 
 from zoo.custom import TextEmbedding
 from zoo.data import load_vader_movie_reviews
+from zoo.recipes import checkpoint_dir
 from zoo.serving import check, export
 
 CLASSES = ("negative", "positive")
@@ -87,8 +86,7 @@ def main(argv=None):
     print(f"2. model: vocabulary {len(text_embedding.get_vocabulary()):,}, {classifier.count_params():,} parameters")
 
     # 3. Train, resumable: an interrupted run restarts from its last finished epoch.
-    run_key = hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
-    backup = args.checkpoint_dir or f"{args.export_dir}/.checkpoints/text_embedding_classifier-{run_key}"
+    backup = checkpoint_dir(args, "text_embedding_classifier")
     classifier.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n_val = max(1, len(train_texts) // 10)

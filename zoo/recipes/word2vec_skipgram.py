@@ -16,6 +16,7 @@ Expected: WordSim-353 Spearman about 0.2 (random vectors: about 0.0) and gensim'
 
 import argparse
 
+from zoo.recipes import checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.word2vec import Word2Vec
 
@@ -41,7 +42,7 @@ def main(argv=None, mode="skipgram"):
     trainer = Word2Vec(mode=mode, dim=args.dim, window=args.window, negative=args.negative,
                        min_count=args.min_count, sample=args.sample, epochs=args.epochs,
                        batch_words=args.batch_words, seed=args.seed)
-    trainer.fit(corpus, checkpoint_dir=steps.checkpoint_dir(args, f"word2vec_{mode}"), verbose=args.verbose)
+    trainer.fit(corpus, checkpoint_dir=checkpoint_dir(args, f"word2vec_{mode}"), verbose=args.verbose)
     vectors = trainer.vectors
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim}; nearest to 'king': "
           f"{', '.join(w for w, _ in vectors.most_similar('king', topn=5)) if 'king' in vectors else '-'}")

@@ -1,8 +1,5 @@
-"""The steps the static trainers' recipes share: flags, a resumable fit, evaluation against random vectors of
+"""The steps the static trainers' recipes share: flags, the corpus, evaluation against random vectors of
 the same shape, and the export of the text encoder with its check. Each recipe keeps its own numbered story."""
-
-import hashlib
-import json
 
 import numpy as np
 
@@ -36,11 +33,6 @@ def load_corpus(args):
     corpus = Corpus.build(args.corpus, args.min_count, progress=args.verbose > 0)
     print(f"1. corpus: {corpus.total_words:,} words, vocabulary {len(corpus):,} (min_count {args.min_count})")
     return corpus
-
-
-def checkpoint_dir(args, recipe):
-    run_key = hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
-    return args.checkpoint_dir or f"{args.export_dir}/.checkpoints/{recipe}-{run_key}"
 
 
 def evaluate_against_random(vectors, seed):
