@@ -16,6 +16,7 @@ QUICK_FLAGS = {
     "sentence_embeddings": ["--limit", "300"],
     "gpt_embeddings": ["--quick", "--stsb-limit", "300"],
     "text_embedding_classifier": ["--limit", "1500", "--epochs", "2"],
+    "two_tower_movielens": ["--epochs", "2"],
 }
 
 

@@ -44,3 +44,36 @@ def test_composes_in_a_functional_model():
     vector = CategoricalEmbedding(output_dim=4, vocabulary=["rock", "jazz"])(genre)
     model = keras.Model(genre, keras.layers.Dense(2)(vector))
     assert model(tf.constant(["jazz", "opera"])).shape == (2, 2)
+
+
+def test_separated_values_average_their_vectors():
+    layer = CategoricalEmbedding(output_dim=4, vocabulary=["Action", "Comedy", "Drama"], separator=" ")
+    out = layer(tf.constant(["Action Comedy", "Drama", "", "  Drama  Western"])).numpy()
+    table = layer.embedding.embeddings.numpy()  # row 0: the OOV bucket, then the vocabulary in order
+    np.testing.assert_allclose(out[0], (table[1] + table[2]) / 2, rtol=1e-6)
+    np.testing.assert_allclose(out[1], table[3], rtol=1e-6)
+    np.testing.assert_array_equal(out[2], np.zeros(4))  # no value: the zero vector, not NaN
+    np.testing.assert_allclose(out[3], (table[3] + table[0]) / 2, rtol=1e-6)  # an unknown value: its OOV vector
+
+
+def test_other_separators_drop_empty_values():
+    layer = CategoricalEmbedding(output_dim=2, vocabulary=["a", "b"], separator="|")
+    out = layer(tf.constant(["a||b|", "b"])).numpy()
+    table = layer.embedding.embeddings.numpy()
+    np.testing.assert_allclose(out[0], (table[1] + table[2]) / 2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("num_oov_indices", [1, 3])
+def test_oov_rate_sends_that_share_of_training_values_to_the_oov_buckets(num_oov_indices):
+    layer = CategoricalEmbedding(output_dim=2, vocabulary=["a", "b"], num_oov_indices=num_oov_indices,
+                                 oov_rate=0.3, seed=1)
+    values = tf.constant(["a", "b"] * 5000)
+    ids = layer._ids(values, training=True).numpy()
+    assert abs((ids < num_oov_indices).mean() - 0.3) < 0.02
+    assert set(np.unique(ids[ids < num_oov_indices])) == set(range(num_oov_indices))
+    np.testing.assert_array_equal(layer._ids(values, training=False).numpy(), layer.lookup(values).numpy())
+
+
+def test_oov_rate_needs_an_oov_bucket():
+    with pytest.raises(ValueError, match="num_oov_indices >= 1"):
+        CategoricalEmbedding(vocabulary=["a"], num_oov_indices=0, oov_rate=0.1)

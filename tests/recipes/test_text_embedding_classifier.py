@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from zoo.cli import main as zoo_main
+from tests.recipes.interruption import interrupting
 from zoo.recipes import text_embedding_classifier
 
 pytestmark = pytest.mark.slow
@@ -64,20 +65,7 @@ def test_the_encoder_export_composes_with_new_layers_in_keras_3(run):
 
 def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
     begun = []
-
-    class InterruptAfterSecondEpoch(keras.callbacks.EarlyStopping):
-        interrupted = False
-
-        def on_epoch_begin(self, epoch, logs=None):
-            begun.append(epoch)
-
-        def on_epoch_end(self, epoch, logs=None):
-            super().on_epoch_end(epoch, logs)
-            if epoch == 1 and not InterruptAfterSecondEpoch.interrupted:
-                InterruptAfterSecondEpoch.interrupted = True
-                raise KeyboardInterrupt
-
-    monkeypatch.setattr(keras.callbacks, "EarlyStopping", InterruptAfterSecondEpoch)
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", interrupting(keras.callbacks.EarlyStopping, 1, begun))
     flags = ["--limit", "600", "--epochs", "4", "--export-dir", str(tmp_path), "--verbose", "0"]
     with pytest.raises(KeyboardInterrupt):
         text_embedding_classifier.main(flags)

@@ -1,7 +1,13 @@
-"""Custom embeddings built from keras.layers.Embedding: text and categorical pipelines, plain Keras layers."""
+"""Custom embeddings built from keras.layers.Embedding: text and categorical pipelines, feature towers and a
+two-tower recommender, plain Keras layers and models."""
 
+from zoo.custom.bucketized_embedding import BucketizedEmbedding
+from zoo.custom.cached_text_encoder import CachedTextEncoder
 from zoo.custom.categorical_embedding import CategoricalEmbedding
+from zoo.custom.feature_tower import FeatureTower
 from zoo.custom.masked_mean_pooling import MaskedMeanPooling
 from zoo.custom.text_embedding import TextEmbedding
+from zoo.custom.two_tower import TwoTower
 
-__all__ = ["CategoricalEmbedding", "MaskedMeanPooling", "TextEmbedding"]
+__all__ = ["BucketizedEmbedding", "CachedTextEncoder", "CategoricalEmbedding", "FeatureTower", "MaskedMeanPooling",
+           "TextEmbedding", "TwoTower"]

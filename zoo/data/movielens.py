@@ -112,5 +112,19 @@ def load_movielens(part="ratings", *, path=None, tfds_name=None, tfds_data_dir=N
     return READERS[part](path or catalogue.require("movielens-100k") / FILES[part])
 
 
+def split_latest(ratings, per_user=10):
+    """A temporal split: each user's `per_user` latest ratings (by timestamp, ties by order in the file) are the
+    test set, the rest the training set. Users with no more than `per_user` ratings stay whole in training."""
+    by_user = {}
+    for index, rating in enumerate(ratings):
+        by_user.setdefault(rating.user_id, []).append(index)
+    test = set()
+    for indices in by_user.values():
+        if len(indices) > per_user:
+            latest = sorted(indices, key=lambda i: (ratings[i].timestamp, i))[-per_user:]
+            test.update(latest)
+    return ([r for i, r in enumerate(ratings) if i not in test], [r for i, r in enumerate(ratings) if i in test])
+
+
 def count_records(folder):
     return {part: len(reader(folder / FILES[part])) for part, reader in READERS.items()}

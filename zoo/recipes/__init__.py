@@ -48,6 +48,10 @@ CATALOGUE = {r.name: r for r in [
     Recipe("text_embedding_classifier", "custom", "vader-movie-reviews",
            "text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
            "TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier"),
+    Recipe("two_tower_movielens", "custom", "movielens-100k",
+           "two_tower_movielens_user: user features -> embedding; two_tower_movielens_item: item features -> "
+           "embedding; two_tower_movielens: user features -> top-k item_id, title, scores",
+           "two-tower recommender (keras-rs in-batch softmax, logQ); user and item vectors; cold start from features"),
 ]}
 
 

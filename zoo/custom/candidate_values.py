@@ -1,0 +1,31 @@
+import keras
+import tensorflow as tf
+
+
+class CandidateValues(keras.layers.Layer):
+    """Candidate indices in, one of the candidates' values out (their ids or titles): a gather from a table.
+
+    Written here because keras-rs's BruteForceRetrieval returns int32 candidate ids only, and a served
+    retrieval model should answer with the item ids and titles a client knows. The table is a string
+    constant in the graph (tf.gather, a core op), so an export runs on any TF Serving.
+
+    Args:
+        values: one value per candidate, in the candidates' order.
+
+    Input (batch, k) int indices; output (batch, k) strings.
+    """
+
+    def __init__(self, values, **kwargs):
+        super().__init__(**kwargs)
+        self.values = [str(v) for v in values]
+        self.table = tf.constant(self.values)
+        self.built = True
+
+    def call(self, indices):
+        return tf.gather(self.table, indices)
+
+    def compute_output_spec(self, indices):
+        return keras.KerasTensor(indices.shape, dtype="string")
+
+    def get_config(self):
+        return {**super().get_config(), "values": self.values}
