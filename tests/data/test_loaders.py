@@ -143,3 +143,20 @@ def test_prepared_tfds_movielens_gives_ratings():
 def test_glue_stsb_test_split_is_refused_for_its_missing_scores():
     with pytest.raises(ValueError, match="no gold scores"):
         data.load_stsb("test", tfds_name="glue/stsb")
+
+
+def test_split_latest_holds_out_each_users_latest_ratings():
+    from zoo.data.movielens import Rating, split_latest
+
+    ratings = [Rating("a", "1", 5.0, 30), Rating("a", "2", 4.0, 10), Rating("a", "3", 3.0, 20),
+               Rating("a", "4", 3.0, 30), Rating("b", "1", 1.0, 5), Rating("b", "2", 2.0, 1)]
+    train, test = split_latest(ratings, per_user=2)
+    # a: the two at time 30 (ties: the later line last); b has no more than 2 ratings and stays in training.
+    assert test == [ratings[0], ratings[3]]
+    assert train == [ratings[1], ratings[2], ratings[4], ratings[5]]
+    train, test = split_latest(data.load_movielens("ratings"), per_user=10)
+    assert len(test) == 9430 and len(train) == 90570  # every ML-100k user has 20 or more ratings
+    latest_train = {}
+    for r in train:
+        latest_train[r.user_id] = max(latest_train.get(r.user_id, 0), r.timestamp)
+    assert all(r.timestamp >= latest_train[r.user_id] for r in test)
