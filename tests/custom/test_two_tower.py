@@ -148,3 +148,17 @@ def test_config_round_trip():
     assert (clone.temperature, clone.num_hard_negatives, clone.logq_correction) == (0.2, 5, False)
     assert clone.count_params() == towers.count_params()
     assert clone.query_tower.feature_names == ["user_id", "group"]
+
+
+def test_the_towers_and_the_retrieval_model_save_and_load(trained, tmp_path):
+    towers, users, items, _, _, user_features = trained
+    queries = {k: tf.constant(v[:3]) for k, v in user_features.items()}
+    towers.save(tmp_path / "towers.keras")
+    loaded = keras.saving.load_model(tmp_path / "towers.keras")
+    np.testing.assert_allclose(loaded.user_embedding(user_features), towers.user_embedding(user_features), atol=1e-6)
+    retrieval = towers.retrieval_model({"item_id": np.array(items)}, k=4)
+    retrieval.save(tmp_path / "retrieval.keras")
+    loaded = keras.saving.load_model(tmp_path / "retrieval.keras")
+    expected, got = retrieval(queries), loaded(queries)
+    np.testing.assert_array_equal(got["item_id"].numpy(), expected["item_id"].numpy())
+    np.testing.assert_allclose(got["scores"].numpy(), expected["scores"].numpy(), atol=1e-6)

@@ -2,6 +2,7 @@ import keras
 import tensorflow as tf
 
 
+@keras.saving.register_keras_serializable(package="zoo")
 class CandidateValues(keras.layers.Layer):
     """Candidate indices in, one of the candidates' values out (their ids or titles): a gather from a table.
 

@@ -5,6 +5,7 @@ import keras_rs
 import numpy as np
 import tensorflow as tf
 
+from zoo.custom.candidate_index import CandidateIndex
 from zoo.custom.candidate_values import CandidateValues
 from zoo.custom.feature_tower import FeatureTower, feature_dtype
 
@@ -128,7 +129,8 @@ class TwoTower(keras.Model):
 
     def retrieval_model(self, candidates, k=100, returned=("item_id",), name="retrieval"):
         """A Keras model, user features -> the k best items: `scores` (batch, k) and each `returned` candidate
-        feature (batch, k), best first; the candidates' vectors live inside it (keras-rs BruteForceRetrieval).
+        feature (batch, k), best first; the candidates' vectors live inside it (keras-rs BruteForceRetrieval,
+        as CandidateIndex, which `model.save()` keeps).
 
         candidates: {feature: array}, the catalogue, one row per item (the candidate tower's features plus any
         `returned` ones, e.g. titles). k larger than the catalogue is clamped to its size (with a warning):
@@ -142,7 +144,7 @@ class TwoTower(keras.Model):
             warnings.warn(f"k={k} is larger than the catalogue ({n} items): clamped to {n}", stacklevel=2)
             k = n
         vectors = self.item_embedding(candidates)
-        retrieval = keras_rs.layers.BruteForceRetrieval(vectors, k=k, name="top_k")
+        retrieval = CandidateIndex(vectors, k=k, name="top_k")
         inputs = {name: keras.Input(shape=(), dtype=feature_dtype(layer), name=name)
                   for name, layer in self.query_tower.feature_layers.items()}
         scores, indices = retrieval(self.query_tower(inputs))
