@@ -37,11 +37,30 @@ def test_bert_packing_adds_cls_and_sep_and_pads_to_the_longest(bert):
     np.testing.assert_array_equal(ids[0], [2, 9, 10, 3, 0, 0])
     np.testing.assert_array_equal(features["padding_mask"].numpy().sum(1), [4, 6])
     np.testing.assert_array_equal(features["segment_ids"].numpy(), 0)
-    # For XLA, encode() rounds the length up to a multiple of 8 (few shapes to compile).
+    # For XLA, encode() pads to bucketed lengths (few shapes to compile); padding never changes a vector.
     rounded = bert.pack(bert.token_ids(tf.constant(["hello world"])), 8)
     np.testing.assert_array_equal(rounded["token_ids"].numpy(), [[2, 9, 10, 3, 0, 0, 0, 0]])
-    np.testing.assert_allclose(bert.encode(["hello world", "the fox"], jit_compile=True),
-                               bert.encode(["hello world", "the fox"]), atol=1e-5)
+    np.testing.assert_allclose(bert.encode(SENTENCES, jit_compile=True), bert.encode(SENTENCES), atol=1e-5)
+
+
+def test_xla_lengths_are_exact_when_short_and_bucketed_when_long():
+    from zoo.contextual.text_encoder import xla_padded_length
+
+    lengths = np.arange(1, 257)
+    padded = np.array([xla_padded_length(n) for n in lengths])
+    assert (padded[:15] == lengths[:15]).all()
+    assert (padded >= lengths).all() and (padded <= lengths * 1.125).all()
+    assert [xla_padded_length(n) for n in (16, 17, 33, 65, 129, 255)] == [16, 18, 36, 72, 144, 256]
+    assert len(set(padded)) <= 56
+
+
+def test_inference_goes_through_the_fused_bert_pass_and_training_through_keras_hub(bert):
+    assert bert.fused
+    features = bert.preprocess(SENTENCES)
+    np.testing.assert_allclose(bert.embed_features(features).numpy(),
+                               bert.token_id_encoder(features, training=False).numpy(), atol=1e-5)
+    trained = [bert(tf.constant(SENTENCES), training=True).numpy() for _ in range(2)]
+    assert np.abs(trained[0] - trained[1]).max() > 1e-3  # dropout: the KerasHub model in training mode
 
 
 def test_gpt2_packing_puts_the_start_token_first_and_no_end_token(gpt2):

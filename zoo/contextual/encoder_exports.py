@@ -11,6 +11,7 @@ import keras
 import tensorflow as tf
 
 from zoo.serving import export
+from zoo.serving.versioned_export import input_signature_of
 
 TEXT_SIGNATURE = {"text": tf.TensorSpec([None], tf.string, name="text")}
 
@@ -26,6 +27,18 @@ class EncoderPreprocessing(keras.layers.Layer):
         return self.encoder.preprocess(text)
 
 
+class EncoderFromTokenIds(keras.layers.Layer):
+    """The encoder after its tokenizer (packed features -> embedding, as `TextEncoder.embed_features` runs it),
+    as an exportable layer."""
+
+    def __init__(self, encoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+
+    def call(self, features):
+        return self.encoder.embed_features(features)
+
+
 def export_text_encoder(encoder, name, warmup_texts, root="saved_models"):
     """Form (a): `<root>/<name>/<N>/`, text -> embedding."""
     return export(encoder, name, {"text": list(warmup_texts)}, root=root, input_signature=TEXT_SIGNATURE)
@@ -36,5 +49,6 @@ def export_preprocessing_and_encoder(encoder, name, warmup_texts, root="saved_mo
     preprocessing = export(EncoderPreprocessing(encoder, name="preprocessing"), f"{name}_preprocessing",
                            {"text": list(warmup_texts)}, root=root, input_signature=TEXT_SIGNATURE)
     features = {key: value.numpy() for key, value in encoder.preprocess(list(warmup_texts)).items()}
-    ids_encoder = export(encoder.token_id_encoder, f"{name}_encoder", features, root=root)
+    ids_encoder = export(EncoderFromTokenIds(encoder, name="encoder"), f"{name}_encoder", features, root=root,
+                         input_signature=input_signature_of(encoder.token_id_encoder))
     return preprocessing, ids_encoder

@@ -3,21 +3,26 @@
 Like a sentence-transformers model it is a composition of small parts: tokenizer -> packing (special tokens,
 truncation, padding) -> backbone -> `TokenPooling` -> `keras.layers.UnitNormalization`. Calling it on a batch of
 strings runs all of it in the graph (that is what gets exported); `encode()` is the fast path for many sentences:
-it sorts them by length and pads each batch only to its own longest sentence (with XLA, rounded up to a
-multiple of 8, so that few shapes are compiled).
+it sorts them by length and pads each batch only to its own longest sentence (with XLA, to a few bucketed
+lengths, so that few shapes are compiled). In inference a BERT backbone runs through `fused_bert` (the same
+arithmetic as KerasHub's layers in fewer, larger ops); training goes through the KerasHub model, dropout included.
 """
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.contextual import presets
+from zoo.contextual import fused_bert, presets
 from zoo.contextual.token_pooling import TokenPooling
 from zoo.errors import ZooInputError
 
-# With XLA, batches are padded to a multiple of this: one compilation per padded length, so few lengths. Without
-# it, to the longest text exactly: rounding 2,000 STS-B sentences up to 8 tokens made encode() 1.2-1.3x slower.
-XLA_LENGTH_MULTIPLE = 8
+
+def xla_padded_length(longest):
+    """The length XLA batches are padded to: exact up to 15 tokens, then steps of 1/8 to 1/16 of the length (2 from
+    16, 4 from 32, 8 from 64...), so at most ~12% padding and at most 56 shapes to compile up to 256 tokens. (Without
+    XLA batches take their longest exactly: rounding STS-B sentences of ~14 tokens up to 8 cost a fifth of the work.)"""
+    step = 1 << max(int(longest).bit_length() - 4, 0)
+    return -(-int(longest) // step) * step
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -53,6 +58,7 @@ class TextEncoder(keras.Model):
         self.token_vector_model = keras.Model(inputs, token_vectors, name="token_vector_model")
         super().__init__(name=name, **kwargs)
         self.built = True  # every weight exists once the backbone does (what lets `keras.saving` load them)
+        self.fused = fused_bert.supports(backbone)  # inference through fused_bert: faster, the same vectors
 
         # === Config ===
         self.pooling = pooling
@@ -101,13 +107,13 @@ class TextEncoder(keras.Model):
             object.__setattr__(self, "_tokenize_fn", function)  # a cache, not a tracked part of the model
         return self._tokenize_fn(text)
 
-    def pack(self, ids, length_multiple=1):
-        """Ragged ids -> the backbone's features, padded on the right to the batch's longest text (rounded up to
-        a multiple of `length_multiple`)."""
+    def pack(self, ids, padded_length=None):
+        """Ragged ids -> the backbone's features, padded on the right to `padded_length` (default: the batch's
+        longest text)."""
         lengths = ids.row_lengths()
-        longest = tf.reduce_max(tf.concat([lengths, [1]], 0))
-        padded_length = tf.minimum((longest + length_multiple - 1) // length_multiple * length_multiple,
-                                   self.sequence_length)
+        if padded_length is None:
+            padded_length = tf.reduce_max(tf.concat([lengths, [1]], 0))
+        padded_length = tf.cast(padded_length, tf.int64)
         token_ids = ids.to_tensor(default_value=tf.cast(self.special_ids[2], ids.dtype),
                                   shape=tf.stack([tf.size(lengths, out_type=tf.int64), padded_length]))
         features = {"token_ids": tf.cast(token_ids, "int32"),
@@ -119,8 +125,18 @@ class TextEncoder(keras.Model):
     def preprocess(self, text):
         return self.pack(self.token_ids(tf.convert_to_tensor(text)))
 
-    def call(self, text):
-        return self.token_id_encoder(self.preprocess(text))
+    def call(self, text, training=None):
+        features = self.preprocess(text)
+        return self.token_id_encoder(features, training=True) if training else self.embed_features(features)
+
+    def embed_features(self, features):
+        """Packed features (see `pack`) -> embedding, in inference: through `fused_bert` where the backbone is a
+        KerasHub BERT, else the Keras model (the same vectors: tested)."""
+        if not self.fused:
+            return self.token_id_encoder(features, training=False)
+        token_vectors = fused_bert.sequence_output(self.backbone, features)
+        embedding = self.token_pooling(token_vectors, features["padding_mask"])
+        return embedding if self.unit_normalization is None else self.unit_normalization(embedding)
 
     # --- In Python: many sentences, fast ---
 
@@ -128,18 +144,22 @@ class TextEncoder(keras.Model):
         """(len(sentences), dim) float32 numpy array; an empty list gives a (0, dim) array.
 
         Sentences are sorted by token count and each batch is padded only to its own longest, so a batch of
-        short sentences costs little; the result is in the order given.
+        short sentences costs little; the result is in the order given. `jit_compile=True` runs the model through
+        XLA (about 1.1x faster on a CPU, BENCHMARKS.md), compiling once for each padded length met
+        (`xla_padded_length`; about a second each for MiniLM): it pays for many sentences, not for a few.
         """
         ids = self._ragged_ids(sentences)
         output = np.zeros((len(sentences), self.dim), np.float32)
         if not len(sentences):
             return output
-        order = np.argsort(-ids.row_lengths().numpy(), kind="stable")
+        lengths = ids.row_lengths().numpy()
+        order = np.argsort(-lengths, kind="stable")
         run = self._compiled_encoder(jit_compile)
-        multiple = XLA_LENGTH_MULTIPLE if jit_compile else 1
         for start in _batches(len(order), batch_size, progress, "encode"):
             chosen = order[start:start + batch_size]
-            output[chosen] = run(self.pack(tf.gather(ids, chosen), multiple)).numpy()
+            longest = max(int(lengths[chosen].max()), 1)
+            padded = min(xla_padded_length(longest), self.sequence_length) if jit_compile else longest
+            output[chosen] = run(self.pack(tf.gather(ids, chosen), padded)).numpy()
         return output
 
     def token_embeddings(self, sentences):
@@ -171,8 +191,7 @@ class TextEncoder(keras.Model):
     def _compiled_encoder(self, jit_compile):
         key = f"_encoder_fn_{bool(jit_compile)}"
         if not hasattr(self, key):
-            function = tf.function(lambda features: self.token_id_encoder(features, training=False),
-                                   reduce_retracing=True, jit_compile=jit_compile)
+            function = tf.function(self.embed_features, reduce_retracing=True, jit_compile=jit_compile)
             object.__setattr__(self, key, function)  # not tracked: a cache, not part of the model
         return getattr(self, key)
 

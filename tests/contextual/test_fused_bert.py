@@ -1,0 +1,64 @@
+"""fused_bert: the same token vectors as KerasHub's BertBackbone, from its live variables."""
+
+import keras
+import keras_hub
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.contextual import fused_bert
+
+
+def tiny_bert(num_layers, num_heads, hidden_dim, seed=3):
+    keras.utils.set_random_seed(seed)
+    return keras_hub.models.BertBackbone(vocabulary_size=50, num_layers=num_layers, num_heads=num_heads,
+                                         hidden_dim=hidden_dim, intermediate_dim=2 * hidden_dim,
+                                         max_sequence_length=24, num_segments=2)
+
+
+def features(lengths, steps, seed=0):
+    rng = np.random.default_rng(seed)
+    padding_mask = (np.arange(steps)[None, :] < np.asarray(lengths)[:, None]).astype("int32")
+    return {"token_ids": (rng.integers(1, 50, (len(lengths), steps)) * padding_mask).astype("int32"),
+            "segment_ids": (rng.integers(0, 2, (len(lengths), steps)) * padding_mask).astype("int32"),
+            "padding_mask": padding_mask}
+
+
+@pytest.mark.parametrize("num_layers,num_heads,hidden_dim", [(1, 1, 8), (2, 2, 8), (3, 4, 16)])
+@pytest.mark.parametrize("lengths,steps", [([5], 5), ([7, 3, 1], 7), ([4, 4], 9)])
+def test_token_vectors_equal_the_keras_hub_backbone(num_layers, num_heads, hidden_dim, lengths, steps):
+    backbone = tiny_bert(num_layers, num_heads, hidden_dim)
+    batch = features(lengths, steps)
+    expected = backbone(batch, training=False)["sequence_output"].numpy()
+    ours = fused_bert.sequence_output(backbone, batch).numpy()
+    # padded positions too: their queries see the same keys in both
+    np.testing.assert_allclose(ours, expected, atol=2e-5, rtol=1e-5)
+
+
+def test_the_live_weights_are_used():
+    backbone = tiny_bert(2, 2, 8)
+    batch = features([6, 2], 6)
+    kernel = backbone.transformer_layers[1]._self_attention_layer._key_dense.kernel
+    kernel.assign(kernel.numpy() * 3.0)  # as fine-tuning would change it
+    np.testing.assert_allclose(fused_bert.sequence_output(backbone, batch).numpy(),
+                               backbone(batch, training=False)["sequence_output"].numpy(), atol=2e-5)
+
+
+def test_gradients_reach_the_backbone_variables():
+    backbone = tiny_bert(1, 2, 8)
+    batch = features([4, 3], 4)
+    with tf.GradientTape(persistent=True) as tape:
+        ours = tf.reduce_sum(fused_bert.sequence_output(backbone, batch) ** 2)
+        theirs = tf.reduce_sum(backbone(batch, training=False)["sequence_output"] ** 2)
+    query = backbone.transformer_layers[0]._self_attention_layer._query_dense.kernel
+    np.testing.assert_allclose(tape.gradient(ours, query.value), tape.gradient(theirs, query.value), atol=1e-4)
+
+
+def test_only_the_structure_written_out_is_claimed():
+    assert fused_bert.supports(tiny_bert(1, 2, 8))
+    gpt2 = keras_hub.models.GPT2Backbone(vocabulary_size=20, num_layers=1, num_heads=2, hidden_dim=8,
+                                         intermediate_dim=16, max_sequence_length=16)
+    assert not fused_bert.supports(gpt2)
+    pre_norm = tiny_bert(1, 2, 8)
+    pre_norm.transformer_layers[0].normalize_first = True
+    assert not fused_bert.supports(pre_norm)

@@ -1,0 +1,86 @@
+"""A faster inference pass through KerasHub's `BertBackbone`, over the backbone's own variables.
+
+Why by hand: KerasHub's BERT layer projects queries, keys and values with three `EinsumDense` layers, and on
+TensorFlow's CPU kernels an `Einsum` costs about 1.5x a `MatMul` per FLOP (BENCHMARKS.md: the backbone's per-op
+profile); each layer is also many small ops. Here the three projections are one `MatMul` over their kernels
+concatenated, the 1/sqrt(head size) query scale is folded into those kernels, and the output projection is a
+`MatMul` too: the same arithmetic in fewer, larger ops (1.1-1.3x the throughput, measured in BENCHMARKS.md).
+
+The fused kernels are concatenated from the live variables on every call (about 1% of a batch's time), so a
+fine-tuned backbone is always what runs, and an export that uses this saves each weight once. Inference only:
+no dropout. `supports(backbone)` says whether a backbone has exactly the structure written out here (post-norm
+BERT layers, approximate GELU, as `keras_hub.models.BertBackbone` builds them); callers fall back to the Keras
+model otherwise.
+"""
+
+import tensorflow as tf
+
+# A masked key's score gets this added, as Keras' Softmax does for float32.
+MASKED_SCORE = -1e9
+
+
+def supports(backbone):
+    """True for a KerasHub BertBackbone whose layers are the post-norm, approximate-GELU ones it builds."""
+    import keras_hub
+
+    if type(backbone) is not keras_hub.models.BertBackbone:
+        return False
+    for layer in backbone.transformer_layers:
+        if layer.normalize_first or getattr(layer.activation, "__name__", "") != "gelu_approximate":
+            return False
+    return True
+
+
+def _layer_norm(x, layer):
+    mean, variance = tf.nn.moments(x, [-1], keepdims=True)
+    return (x - mean) * tf.math.rsqrt(variance + layer.epsilon) * layer.gamma + layer.beta
+
+
+def _dense(x, layer):
+    return tf.nn.bias_add(tf.matmul(x, layer.kernel), layer.bias)
+
+
+def _fused_projection(attention, hidden_dim):
+    """(hidden, 3 x hidden) kernel and (3 x hidden,) bias: query (scaled), key and value side by side."""
+    heads, head_dim = attention._query_dense.kernel.shape[1:]
+    scale = head_dim ** -0.5
+    parts = [(attention._query_dense, scale), (attention._key_dense, 1.0), (attention._value_dense, 1.0)]
+    kernel = tf.concat([tf.reshape(dense.kernel, [hidden_dim, heads * head_dim]) * s for dense, s in parts], 1)
+    bias = tf.concat([tf.reshape(dense.bias, [heads * head_dim]) * s for dense, s in parts], 0)
+    return kernel, bias, heads, head_dim
+
+
+def _transformer_layer(x, mask_bias, layer, batch, steps, hidden_dim):
+    """One post-norm BERT layer on (batch x steps, hidden) rows."""
+    attention = layer._self_attention_layer
+    kernel, bias, heads, head_dim = _fused_projection(attention, hidden_dim)
+    qkv = tf.reshape(tf.nn.bias_add(tf.matmul(x, kernel), bias), [batch, steps, 3, heads, head_dim])
+    query, key, value = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4]))  # each (batch, heads, steps, head_dim)
+    scores = tf.matmul(query, key, transpose_b=True) + mask_bias
+    context = tf.matmul(tf.nn.softmax(scores), value)
+    context = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [-1, heads * head_dim])
+    output = attention._output_dense
+    attended = tf.nn.bias_add(tf.matmul(context, tf.reshape(output.kernel, [heads * head_dim, hidden_dim])),
+                              output.bias)
+    x = _layer_norm(x + attended, layer._self_attention_layer_norm)
+    hidden = tf.nn.gelu(_dense(x, layer._feedforward_intermediate_dense), approximate=True)
+    return _layer_norm(x + _dense(hidden, layer._feedforward_output_dense), layer._feedforward_layer_norm)
+
+
+def sequence_output(backbone, features):
+    """(batch, steps, hidden) token vectors of `features` (token_ids, padding_mask, segment_ids), as
+    `backbone(features)["sequence_output"]` gives them in inference."""
+    token_ids = tf.convert_to_tensor(features["token_ids"])
+    batch, steps = tf.shape(token_ids)[0], tf.shape(token_ids)[1]
+    hidden_dim = backbone.hidden_dim
+    segment_ids = features.get("segment_ids")
+    segments = (tf.gather(backbone.segment_embedding.embeddings, segment_ids) if segment_ids is not None
+                else backbone.segment_embedding.embeddings[0])
+    x = (tf.gather(backbone.token_embedding.embeddings, token_ids)
+         + backbone.position_embedding.position_embeddings[None, :steps] + segments)
+    x = tf.reshape(_layer_norm(x, backbone.embeddings_layer_norm), [-1, hidden_dim])
+    padding = tf.cast(features["padding_mask"], x.dtype)
+    mask_bias = (1.0 - padding)[:, None, None, :] * MASKED_SCORE  # (batch, 1, 1, steps): keys only, as KerasHub
+    for layer in backbone.transformer_layers:
+        x = _transformer_layer(x, mask_bias, layer, batch, steps, hidden_dim)
+    return tf.reshape(x, [batch, steps, hidden_dim])
