@@ -9,35 +9,31 @@ def _inside(scores):
     return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
 
 
-PACKED = {"input_bounds": ("input_ids", "input_examples", "input_weights", "input_update_weights"),
-          "positive_bounds": ("positive_ids", "positive_examples", "positive_weights")}
+PACKED = {"input_ids": 0, "input_examples": None, "input_weights": 0.0, "input_update_weights": 0.0,
+          "positive_ids": 0, "positive_examples": None, "positive_weights": 0.0}  # key -> its padding value
+PAD_MULTIPLE = 512  # packed arrays are padded to a multiple of this: few shapes, so few XLA compilations
 
 
-def stack_batches(batches):
-    """Batches as one chunk: the packed arrays end to end with their bounds, the others stacked."""
+def stack_batches(batches, multiple=PAD_MULTIPLE):
+    """Batches as one chunk, every array stacked: (batches, ...). The packed arrays (pairs, input rows) are padded
+    to the chunk's longest rounded up to `multiple`, with rows that weigh nothing and belong to the last example
+    (so example numbers stay sorted), so that the step has few distinct shapes to compile."""
     chunk = {}
-    for bounds, keys in PACKED.items():
-        sizes = [len(batch[keys[0]]) for batch in batches]
-        chunk[bounds] = np.r_[0, np.cumsum(sizes)].astype(np.int32)
-        chunk.update({key: np.concatenate([batch[key] for batch in batches]) for key in keys})
+    examples = len(batches[0]["noise_weights"])
+    for key, value in PACKED.items():
+        longest = max(len(batch[key]) for batch in batches)
+        size = max(-(-longest // multiple) * multiple, multiple)
+        pad = examples - 1 if value is None else value
+        chunk[key] = np.stack([np.pad(batch[key], (0, size - len(batch[key])), constant_values=pad)
+                               for batch in batches])
     for key in ("noise_ids", "noise_weights", "learning_rate"):
         chunk[key] = np.stack([batch[key] for batch in batches])
     return chunk
 
 
-def _batch_of(chunk, k):
-    batch = {key: chunk[key][k] for key in ("noise_ids", "noise_weights", "learning_rate")}
-    for bounds, keys in PACKED.items():
-        begin, end = chunk[bounds][k], chunk[bounds][k + 1]
-        batch.update({key: chunk[key][begin:end] for key in keys})
-    return batch
-
-
 def _sum_by_example(rows, examples, count):
-    """Rows summed by their example number, `examples` sorted (as batches are made): a sorted segment sum is
-    3x faster than an unsorted one on a CPU. Examples after the last one named get zeros."""
-    total = tf.math.segment_sum(rows, examples)
-    return tf.pad(total, [[0, count - tf.shape(total)[0]], [0, 0]])
+    """Rows summed by their example number: (count, dim)."""
+    return tf.math.unsorted_segment_sum(rows, examples, count)
 
 
 class NegativeSamplingModel(keras.Model):
@@ -50,18 +46,20 @@ class NegativeSamplingModel(keras.Model):
     moves by plain SGD: out[o] += g_o h and in[i] += u_i sum_o g_o out[o], g_o = rate weight_o (label_o -
     sigmoid(h . out[o])).
 
-    Two choices make it fast on a CPU (after Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed
-    Memory"): examples are packed (no padding: pairs carry the number of their example), and a group of
-    `group` consecutive examples shares its noise words, so that the noise part is small matrix products
-    instead of one row gather and scatter per pair and noise word.
+    Three choices make it fast on a CPU (the first two after Ji et al. 2016, "Parallelizing Word2Vec in Shared and
+    Distributed Memory"): examples are packed (pairs carry the number of their example, so a centre word with a
+    small window costs little), a group of `group` consecutive examples shares its noise words, so that the
+    noise part is small matrix products instead of one row gather and scatter per pair and noise word, and the
+    whole step is compiled by XLA (`jit_compile=True`: its gathers and scatters are about 3x TensorFlow's
+    kernels here; the packed arrays are padded to a multiple of PAD_MULTIPLE so that few shapes compile).
 
     Why by hand (not a Keras optimizer on Embedding layers): word2vec's update is plain SGD with a decaying rate
     on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)
     and autodiff through the gathers costs a second pass.
 
-    A batch (see word2vec.py) has C examples, C a multiple of the group size G; example numbers ascend:
-    input_ids / input_examples / input_weights / input_update_weights (N,), positive_ids / positive_examples /
-    positive_weights (M,), noise_ids (C / G, S), noise_weights (C,), learning_rate ().
+    A batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids / input_examples /
+    input_weights / input_update_weights (N,), positive_ids / positive_examples / positive_weights (M,),
+    noise_ids (C / G, S), noise_weights (C,), learning_rate (). A chunk stacks batches (see `stack_batches`).
     """
 
     def __init__(self, input_rows, output_rows, dim, seed=1, **kwargs):
@@ -80,7 +78,7 @@ class NegativeSamplingModel(keras.Model):
         Keras and one element from tf.data for many steps, which keeps Python out of the loop."""
         count = tf.shape(chunk["learning_rate"])[0]
         _, total = tf.while_loop(lambda k, total: k < count,
-                                 lambda k, total: (k + 1, total + self.update(_batch_of(chunk, k))),
+                                 lambda k, total: (k + 1, total + self.update({n: v[k] for n, v in chunk.items()})),
                                  (tf.constant(0), tf.constant(0.0)))
         return {"loss": total / tf.cast(count, tf.float32)}
 
