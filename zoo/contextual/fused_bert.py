@@ -4,11 +4,11 @@ Why by hand: KerasHub's BERT layer projects queries, keys and values with three 
 TensorFlow's CPU kernels an `Einsum` costs about 1.5x a `MatMul` per FLOP (BENCHMARKS.md: the backbone's per-op
 profile); each layer is also many small ops. Here the three projections are one `MatMul` over their kernels
 concatenated, the 1/sqrt(head size) query scale is folded into those kernels, and the output projection is a
-`MatMul` too: the same arithmetic in fewer, larger ops (1.1-1.3x the throughput, measured in BENCHMARKS.md).
+`MatMul` too: the same arithmetic in fewer, larger ops (1.05-1.27x the throughput here, BENCHMARKS.md).
 
-The fused kernels are concatenated from the live variables on every call (about 1% of a batch's time), so a
-fine-tuned backbone is always what runs, and an export that uses this saves each weight once. Inference only:
-no dropout. `supports(backbone)` says whether a backbone has exactly the structure written out here (post-norm
+The fused kernels are concatenated from the live variables on every call (measured no slower than kernels
+concatenated once, ahead), so a fine-tuned backbone is always what runs, and an export that uses this saves
+each weight once. Inference only: no dropout. `supports(backbone)` says whether a backbone has exactly the structure written out here (post-norm
 BERT layers, approximate GELU, as `keras_hub.models.BertBackbone` builds them); callers fall back to the Keras
 model otherwise.
 """
