@@ -111,6 +111,28 @@ def test_the_hand_written_update_follows_the_gradient_of_the_loss():
     assert np.abs(d_outputs).sum() > 0.1 and np.abs(expected_in - before_in).sum() > 0.01
 
 
+@pytest.mark.parametrize("mode", ["skipgram", "cbow"])
+def test_a_padded_chunk_through_xla_updates_as_its_batches_one_by_one(mode):
+    from zoo.static.negative_sampling_model import padded_size, stack_batches
+
+    trainer = Word2Vec(mode=mode, batch_words=64, group=16, min_count=1)
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    batches = list(trainer.epoch_batches(0, 4))
+    sizes = {"positive": 4096}  # a run's padding only grows: this chunk gets rows far past its own longest
+    chunk = stack_batches(batches, sizes)
+    assert sizes["positive"] == 4096 and chunk["positive_ids"].shape == (4, 4096)
+    assert chunk["input_ids"].shape[1] == sizes["input"] == padded_size(max(len(b["input_ids"]) for b in batches))
+
+    padded, plain = trainer.build_model(), trainer.build_model()
+    plain.input_vectors.assign(padded.input_vectors)
+    tf.function(padded.train_step, jit_compile=True)({k: tf.constant(v) for k, v in chunk.items()})
+    for batch in batches:
+        plain.update({key: tf.constant(value) for key, value in batch.items()})
+    np.testing.assert_allclose(padded.input_vectors.numpy(), plain.input_vectors.numpy(), atol=1e-6)
+    np.testing.assert_allclose(padded.output_vectors.numpy(), plain.output_vectors.numpy(), atol=1e-6)
+    assert np.abs(padded.output_vectors.numpy()).sum() > 0.01
+
+
 def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_sentences():
     corpus = Corpus.build([["a", "b", "c"], ["d", "a"], ["b"], ["c", "d", "a", "b"]], min_count=1, progress=False)
     trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)

@@ -9,23 +9,33 @@ def _inside(scores):
     return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
 
 
-PACKED = {"input_ids": 0, "input_examples": None, "input_weights": 0.0, "input_update_weights": 0.0,
-          "positive_ids": 0, "positive_examples": None, "positive_weights": 0.0}  # key -> its padding value
-PAD_MULTIPLE = 512  # packed arrays are padded to a multiple of this: few shapes, so few XLA compilations
+# The packed arrays, in two groups of equal lengths: key -> the value its padding rows get (None: the last example).
+PACKED = {"input": {"input_ids": 0, "input_examples": None, "input_weights": 0.0, "input_update_weights": 0.0},
+          "positive": {"positive_ids": 0, "positive_examples": None, "positive_weights": 0.0}}
 
 
-def stack_batches(batches, multiple=PAD_MULTIPLE):
-    """Batches as one chunk, every array stacked: (batches, ...). The packed arrays (pairs, input rows) are padded
-    to the chunk's longest rounded up to `multiple`, with rows that weigh nothing and belong to the last example
-    (so example numbers stay sorted), so that the step has few distinct shapes to compile."""
+def padded_size(length):
+    """`length` rounded up to a multiple of 512, or of 1/16 to 1/8 of it when longer than 8,192: few shapes."""
+    step = max(512, 1 << max(int(length).bit_length() - 4, 0))
+    return max(-(-int(length) // step) * step, step)
+
+
+def stack_batches(batches, sizes=None):
+    """Batches as one chunk, every array stacked: (batches, ...). A group of packed arrays (input rows, pairs) is
+    padded to `padded_size` of the chunk's longest, with rows that weigh nothing and belong to the last example
+    (example numbers stay sorted). `sizes`, when given, holds each group's size so far in this run and is raised
+    as needed: a run's padding never shrinks, so its step compiles a few shapes (each compilation costs about a
+    second), not one more for every smaller chunk."""
+    sizes = {} if sizes is None else sizes
     chunk = {}
     examples = len(batches[0]["noise_weights"])
-    for key, value in PACKED.items():
-        longest = max(len(batch[key]) for batch in batches)
-        size = max(-(-longest // multiple) * multiple, multiple)
-        pad = examples - 1 if value is None else value
-        chunk[key] = np.stack([np.pad(batch[key], (0, size - len(batch[key])), constant_values=pad)
-                               for batch in batches])
+    for group, keys in PACKED.items():
+        longest = max(len(batch[next(iter(keys))]) for batch in batches)
+        sizes[group] = size = max(sizes.get(group, 0), padded_size(longest))
+        for key, value in keys.items():
+            pad = examples - 1 if value is None else value
+            chunk[key] = np.stack([np.pad(batch[key], (0, size - len(batch[key])), constant_values=pad)
+                                   for batch in batches])
     for key in ("noise_ids", "noise_weights", "learning_rate"):
         chunk[key] = np.stack([batch[key] for batch in batches])
     return chunk
@@ -51,7 +61,7 @@ class NegativeSamplingModel(keras.Model):
     small window costs little), a group of `group` consecutive examples shares its noise words, so that the
     noise part is small matrix products instead of one row gather and scatter per pair and noise word, and the
     whole step is compiled by XLA (`jit_compile=True`: its gathers and scatters are about 3x TensorFlow's
-    kernels here; the packed arrays are padded to a multiple of PAD_MULTIPLE so that few shapes compile).
+    kernels here; the packed arrays are padded to a few sizes, see `stack_batches`, so that few shapes compile).
 
     Why by hand (not a Keras optimizer on Embedding layers): word2vec's update is plain SGD with a decaying rate
     on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)

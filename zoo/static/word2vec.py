@@ -78,10 +78,11 @@ class Word2Vec:
         steps = self.steps_per_epoch()
 
         def generate():  # one stream over all epochs: fit draws `steps` chunks an epoch from one iterator
+            sizes = {}  # the padded sizes so far: they only grow, so the step compiles few shapes
             for epoch in range(epoch_counter.epoch, self.epochs):
                 batches = self.epoch_batches(epoch, steps * CHUNK_BATCHES)
                 for _ in range(steps):
-                    yield stack_batches([next(batches) for _ in range(CHUNK_BATCHES)])
+                    yield stack_batches([next(batches) for _ in range(CHUNK_BATCHES)], sizes)
 
         example = stack_batches(list(self.epoch_batches(0, 1)))
         signature = {key: tf.TensorSpec([None] * np.ndim(value), tf.as_dtype(np.asarray(value).dtype))
