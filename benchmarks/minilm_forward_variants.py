@@ -45,7 +45,7 @@ def main():
     order = np.argsort(-ids.row_lengths().numpy(), kind="stable")
     batches = [encoder.pack(tf.gather(ids, order[s:s + 32])) for s in range(0, len(order), 32)]
 
-    # 2. The four forward passes.
+    # 2. The five forward passes (the last is the third, two batches at a time).
     keras_model = lambda features: encoder.token_id_encoder(features, training=False)  # noqa: E731
     variants = {"keras": tf.function(keras_model, reduce_retracing=True),
                 "keras, XLA": tf.function(keras_model, jit_compile=True),

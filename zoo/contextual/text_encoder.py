@@ -15,14 +15,14 @@ import tensorflow as tf
 from zoo.contextual import fused_bert, presets
 from zoo.contextual.token_pooling import TokenPooling
 from zoo.errors import ZooInputError
+from zoo.shape_buckets import bucketed_length
 
 
 def xla_padded_length(longest):
     """The length XLA batches are padded to: exact up to 15 tokens, then steps of 1/8 to 1/16 of the length (2 from
     16, 4 from 32, 8 from 64...), so at most ~12% padding and at most 56 shapes to compile up to 256 tokens. (Without
     XLA batches take their longest exactly: rounding STS-B sentences of ~14 tokens up to 8 cost a fifth of the work.)"""
-    step = 1 << max(int(longest).bit_length() - 4, 0)
-    return -(-int(longest) // step) * step
+    return bucketed_length(longest)
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -2,6 +2,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.shape_buckets import bucketed_length
+
 MAX_EXP = 6.0  # word2vec's sigmoid table range
 
 
@@ -16,8 +18,7 @@ PACKED = {"input": {"input_ids": 0, "input_examples": None, "input_weights": 0.0
 
 def padded_size(length):
     """`length` rounded up to a multiple of 512, or of 1/16 to 1/8 of it when longer than 8,192: few shapes."""
-    step = max(512, 1 << max(int(length).bit_length() - 4, 0))
-    return max(-(-int(length) // step) * step, step)
+    return bucketed_length(length, smallest_step=512)
 
 
 def stack_batches(batches, sizes=None):
