@@ -118,21 +118,53 @@ def test_a_padded_chunk_through_xla_updates_as_its_batches_one_by_one(mode):
 
     trainer = Word2Vec(mode=mode, batch_words=64, group=16, min_count=1)
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
-    batches = list(trainer.epoch_batches(0, 4))
+    batches = list(trainer.epoch_batches(0, CHUNK_BATCHES))  # the text ends first: the last batches are empty
     sizes = {"positive": 4096}  # a run's padding only grows: this chunk gets rows far past its own longest
     chunk = stack_batches(batches, sizes)
-    assert sizes["positive"] == 4096 and chunk["positive_ids"].shape == (4, 4096)
+    assert sizes["positive"] == 4096 and chunk["positive_ids"].shape == (CHUNK_BATCHES, 4096)
     assert chunk["input_ids"].shape[1] == sizes["input"] == padded_size(max(len(b["input_ids"]) for b in batches))
+    with_pairs = [k for k, batch in enumerate(batches) if batch["noise_weights"].any()]
+    assert chunk["batches"] == with_pairs[-1] + 1 < CHUNK_BATCHES  # the step skips the empty batches at the end
 
     padded = trainer.build_model()
     inputs, outputs = padded.input_vectors.value, padded.output_vectors.value
-    for batch in batches:  # unpadded, one at a time, no XLA
+    for batch in batches:  # unpadded, one at a time, no XLA, the empty ones too
         features = {key: tf.constant(value) for key, value in batch.items()}
         _, inputs, outputs = padded.update(features, inputs, outputs)
     tf.function(padded.train_step, jit_compile=True)({k: tf.constant(v) for k, v in chunk.items()})
     np.testing.assert_allclose(padded.input_vectors.numpy(), inputs.numpy(), atol=1e-6)
     np.testing.assert_allclose(padded.output_vectors.numpy(), outputs.numpy(), atol=1e-6)
     assert np.abs(outputs.numpy()).sum() > 0.01
+
+
+@pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", **SMALL),
+                                     lambda: Word2Vec(mode="cbow", **SMALL),
+                                     lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
+                                     lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
+                         ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
+def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
+    trainer = trainer()
+    trainer.sample = 1e-2  # subsampling on: each epoch keeps other words, so its batches differ
+    trainer.corpus = Corpus.build(planted_corpus(300), min_count=1, progress=False)
+    trainer.build_model()  # FastText's n-gram rows
+    steps = trainer.steps_per_epoch() * CHUNK_BATCHES
+    longest = {"input": 0, "positive": 0}
+    for epoch in range(trainer.epochs):
+        for batch in trainer.epoch_batches(epoch, steps):
+            longest = {"input": max(longest["input"], len(batch["input_ids"])),
+                       "positive": max(longest["positive"], len(batch["positive_ids"]))}
+    assert max(longest.values()) > 2 * trainer.batch_words  # pairs, or n-gram rows: more than one a word
+    assert trainer.longest_batches(range(trainer.epochs), steps) == longest
+
+
+def test_the_batches_come_without_tf_data_autotuning():
+    """With autotuning, deleting the iterator at the end of fit waited for its sleeping tuning thread (up to 10 s;
+    every third or fourth fit here, seen in gdb): nothing in this pipeline has a knob to tune."""
+    from zoo.static.trainer_support import EpochCounter
+
+    trainer = Word2Vec(**SMALL)
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    assert trainer.dataset(EpochCounter()).options().autotune.enabled is False
 
 
 def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_sentences():

@@ -45,6 +45,9 @@ class FastText(Word2Vec):
         return NegativeSamplingModel(vocabulary + self.bucket, vocabulary, self.dim, seed=self.seed,
                                      name=f"fasttext_{self.mode}")
 
+    def word_rows(self):
+        return np.diff(self.row_starts)
+
     def expand(self, words, examples):
         """The input rows of `words` (word row, then n-gram rows), and the example each row belongs to."""
         lengths = self.row_starts[words + 1] - self.row_starts[words]

@@ -23,22 +23,27 @@ def padded_size(length):
 
 def stack_batches(batches, sizes=None):
     """Batches as one chunk, every array stacked: (batches, ...). A group of packed arrays (input rows, pairs) is
-    padded to `padded_size` of the chunk's longest, with rows that weigh nothing and belong to the last example
-    (example numbers stay sorted). `sizes`, when given, holds each group's size so far in this run and is raised
-    as needed: a run's padding never shrinks, so its step compiles a few shapes (each compilation costs about a
+    padded with rows that weigh nothing and belong to the last example (example numbers stay sorted) to the size
+    in `sizes` (each group's size so far in this run; the trainers start it at their run's longest batch, see
+    Word2Vec.longest_batches), or to `padded_size` of the chunk's longest if that is longer, which raises the
+    size: a run's padding never shrinks, so its step compiles few shapes (each compilation costs about a
     second), not one more for every smaller chunk."""
     sizes = {} if sizes is None else sizes
     chunk = {}
     examples = len(batches[0]["noise_weights"])
     for group, keys in PACKED.items():
         longest = max(len(batch[next(iter(keys))]) for batch in batches)
-        sizes[group] = size = max(sizes.get(group, 0), padded_size(longest))
+        if longest > sizes.get(group, 0):
+            sizes[group] = padded_size(longest)
+        size = sizes[group]
         for key, value in keys.items():
             pad = examples - 1 if value is None else value
             chunk[key] = np.stack([np.pad(batch[key], (0, size - len(batch[key])), constant_values=pad)
                                    for batch in batches])
     for key in ("noise_ids", "noise_weights", "learning_rate"):
         chunk[key] = np.stack([batch[key] for batch in batches])
+    # The step runs the batches up to the last that has pairs: an epoch's last chunk is mostly empty batches.
+    chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
     return chunk
 
 
@@ -87,10 +92,11 @@ class NegativeSamplingModel(keras.Model):
     def train_step(self, chunk):
         """A chunk of batches (see `stack_batches`), applied one after another in the graph: one call from
         Keras and one element from tf.data for many steps, which keeps Python out of the loop."""
-        count = tf.shape(chunk["learning_rate"])[0]
+        count = chunk["batches"]  # those with pairs (see stack_batches); skipping the empty ones changes nothing
 
         def step(k, total, inputs, outputs):
-            loss, inputs, outputs = self.update({name: value[k] for name, value in chunk.items()}, inputs, outputs)
+            batch = {name: value[k] for name, value in chunk.items() if name != "batches"}
+            loss, inputs, outputs = self.update(batch, inputs, outputs)
             return k + 1, total + loss, inputs, outputs
 
         # The tables go through the loop as tensors and are assigned once: 1.1x faster under XLA than updating
@@ -100,7 +106,7 @@ class NegativeSamplingModel(keras.Model):
             (tf.constant(0), tf.constant(0.0), self.input_vectors.value, self.output_vectors.value))
         self.input_vectors.assign(inputs)
         self.output_vectors.assign(outputs)
-        return {"loss": total / tf.cast(count, tf.float32)}
+        return {"loss": total / tf.cast(tf.maximum(count, 1), tf.float32)}
 
     def update(self, batch, inputs, outputs):
         """One batch's SGD step on the tables `inputs` and `outputs` (tensors); returns (its loss per positive

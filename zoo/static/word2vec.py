@@ -43,7 +43,9 @@ class Word2Vec:
                          "sample": sample, "epochs": epochs, "alpha": alpha, "min_alpha": min_alpha,
                          "batch_words": batch_words, "group": group, "shared_negatives": shared_negatives,
                          "seed": seed}
-        self.alpha = alpha if alpha is not None else (0.025 if mode == "skipgram" else 0.05)  # gensim's defaults
+        # word2vec.c's defaults (gensim takes 0.025 for both; with batched updates CBOW learns less at 0.025:
+        # WS353 / MEN / SimLex 0.130 / 0.129 / 0.035 against 0.189 / 0.151 / 0.083 at 0.05, 2 seeds, 2026-12-01).
+        self.alpha = alpha if alpha is not None else (0.025 if mode == "skipgram" else 0.05)
         if batch_words % group:
             raise ValueError(f"batch_words ({batch_words}) must be a multiple of group ({group})")
         self.min_alpha, self.batch_words = min_alpha, batch_words
@@ -78,7 +80,9 @@ class Word2Vec:
         steps = self.steps_per_epoch()
 
         def generate():  # one stream over all epochs: fit draws `steps` chunks an epoch from one iterator
-            sizes = {}  # the padded sizes so far: they only grow, so the step compiles few shapes
+            # Every chunk padded to the run's longest batch (rounded up to a multiple of 64): one compilation.
+            longest = self.longest_batches(range(epoch_counter.epoch, self.epochs), steps * CHUNK_BATCHES)
+            sizes = {group: -(-count // 64) * 64 for group, count in longest.items()}
             for epoch in range(epoch_counter.epoch, self.epochs):
                 batches = self.epoch_batches(epoch, steps * CHUNK_BATCHES)
                 for _ in range(steps):
@@ -87,15 +91,52 @@ class Word2Vec:
         example = stack_batches(list(self.epoch_batches(0, 1)))
         signature = {key: tf.TensorSpec([None] * np.ndim(value), tf.as_dtype(np.asarray(value).dtype))
                      for key, value in example.items()}
-        return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
+        # No autotuning (nothing here to tune): deleting an iterator whose autotune thread sleeps waits for it to
+        # wake, up to 10 s (seen in gdb: RootDataset::Iterator's destructor on Model::OptimizeLoop), which made
+        # every third or fourth fit here end 5 s late.
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2).with_options(options)
+
+    def epoch_text(self, epoch):
+        """An epoch's text: (its random generator, which goes on to draw the noise words; the word ids kept by
+        subsampling; their sentence numbers; each centre word's reduced window)."""
+        corpus = self.corpus
+        rng = np.random.default_rng([self.seed, epoch])
+        keep = rng.random(corpus.total_words) < corpus.keep_probabilities(self.sample)[corpus.ids]
+        ids, sentence = corpus.ids[keep], corpus.sentence_ids()[keep]
+        return rng, ids, sentence, rng.integers(1, self.window + 1, size=len(ids))
+
+    def word_rows(self):
+        """Each word's number of input rows (Word2Vec: 1; FastText: 1 + its n-grams)."""
+        return np.ones(len(self.corpus), np.int64)
+
+    def longest_batches(self, epochs, steps):
+        """The longest batch of `epochs` (`steps` batches each) in packed rows: {"input": rows, "positive":
+        rows}. Counted from the epochs' text, without making the batches, so that a run can pad to one size from
+        its first step and compile its step once."""
+        size, longest = self.batch_words, {"input": 1, "positive": 1}
+        rows_of_word = self.word_rows()
+        for epoch in epochs:
+            _, ids, sentence, reduced_window = self.epoch_text(epoch)
+            position = np.arange(len(ids))
+            left = np.minimum(reduced_window, position - np.searchsorted(sentence, sentence, "left"))
+            right = np.minimum(reduced_window, np.searchsorted(sentence, sentence, "right") - 1 - position)
+            rows = rows_of_word[ids]
+            before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
+            context_rows = before[position + right + 1] - before[position - left] - rows
+            pairs = left + right
+            per_centre = ({"input": rows, "positive": pairs} if self.mode == "skipgram"
+                          else {"input": context_rows, "positive": np.ones(len(ids), np.int64)})
+            for group, counts in per_centre.items():
+                counts = np.pad(counts, (0, max(0, steps * size - len(counts))))[:steps * size]
+                longest[group] = max(longest[group], int(counts.reshape(steps, size).sum(axis=1).max()))
+        return longest
 
     def epoch_batches(self, epoch, steps):
         """Exactly `steps` batches for `epoch` (empty examples past the end of the text)."""
         corpus, window, size = self.corpus, self.window, self.batch_words
-        rng = np.random.default_rng([self.seed, epoch])
-        keep = rng.random(corpus.total_words) < self.corpus.keep_probabilities(self.sample)[corpus.ids]
-        ids, sentence = corpus.ids[keep], corpus.sentence_ids()[keep]
-        reduced_window = rng.integers(1, window + 1, size=len(ids))
+        rng, ids, sentence, reduced_window = self.epoch_text(epoch)
         noise = np.cumsum(corpus.noise_distribution())
         offsets = np.r_[-window:0, 1:window + 1]
         for first in range(0, steps, CHUNK_BATCHES):  # numpy works on many batches at once, then slices
