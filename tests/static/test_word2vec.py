@@ -71,8 +71,7 @@ def test_it_matches_gensim_on_the_planted_corpus(mode):
 
 def _loss(hidden, outputs, batch):
     """The negative-sampling loss of a batch, written plainly (the model's step must follow its gradient)."""
-    positive = tf.reduce_sum(tf.gather(hidden, batch["positive_examples"])
-                             * tf.gather(outputs, batch["positive_ids"]), axis=1)
+    positive = tf.einsum("cd,ckd->ck", hidden, tf.gather(outputs, batch["positive_ids"]))
     groups = len(batch["noise_ids"])
     noise = tf.einsum("gkd,gsd->gks", tf.reshape(hidden, [groups, -1, hidden.shape[1]]),
                       tf.gather(outputs, batch["noise_ids"]))
@@ -88,8 +87,8 @@ def test_the_hand_written_update_follows_the_gradient_of_the_loss():
         "input_ids": np.array([1, 2, 2, 5, 9], np.int32), "input_examples": np.array([0, 1, 1, 2, 3], np.int32),
         "input_weights": np.array([1, .5, .5, 1, 1], np.float32),
         "input_update_weights": np.array([1, 1, 1, 1, .5], np.float32),
-        "positive_ids": np.array([3, 4, 3, 0, 6], np.int32), "positive_examples": np.array([0, 0, 1, 2, 3], np.int32),
-        "positive_weights": np.array([1, 1, 1, 1, 0.5], np.float32),
+        "positive_ids": np.array([[3, 4], [3, 3], [0, 5], [6, 1]], np.int32),
+        "positive_weights": np.array([[1, 1], [1, 0], [1, 0.25], [0.5, 0]], np.float32),
         "noise_ids": np.array([[6, 5, 3], [1, 1, 2]], np.int32),
         "noise_weights": np.array([0.5, 1, 0.25, 2], np.float32), "learning_rate": np.float32(0.1)}
     before_in, before_out = model.input_vectors.numpy(), model.output_vectors.numpy()
@@ -119,10 +118,11 @@ def test_a_padded_chunk_through_xla_updates_as_its_batches_one_by_one(mode):
     trainer = Word2Vec(mode=mode, batch_words=64, group=16, min_count=1)
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
     batches = list(trainer.epoch_batches(0, CHUNK_BATCHES))  # the text ends first: the last batches are empty
-    sizes = {"positive": 4096}  # a run's padding only grows: this chunk gets rows far past its own longest
+    sizes = {"input": 4096}  # a run's padding only grows: this chunk gets rows far past its own longest
     chunk = stack_batches(batches, sizes)
-    assert sizes["positive"] == 4096 and chunk["positive_ids"].shape == (CHUNK_BATCHES, 4096)
-    assert chunk["input_ids"].shape[1] == sizes["input"] == padded_size(max(len(b["input_ids"]) for b in batches))
+    assert sizes["input"] == 4096 and chunk["input_ids"].shape == (CHUNK_BATCHES, 4096)
+    smaller = stack_batches(batches, {"input": 32})  # too small for this chunk: raised to fit
+    assert smaller["input_ids"].shape[1] == padded_size(max(len(b["input_ids"]) for b in batches)) >= 64
     with_pairs = [k for k, batch in enumerate(batches) if batch["noise_weights"].any()]
     assert chunk["batches"] == with_pairs[-1] + 1 < CHUNK_BATCHES  # the step skips the empty batches at the end
 
@@ -148,13 +148,11 @@ def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
     trainer.corpus = Corpus.build(planted_corpus(300), min_count=1, progress=False)
     trainer.build_model()  # FastText's n-gram rows
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
-    longest = {"input": 0, "positive": 0}
-    for epoch in range(trainer.epochs):
-        for batch in trainer.epoch_batches(epoch, steps):
-            longest = {"input": max(longest["input"], len(batch["input_ids"])),
-                       "positive": max(longest["positive"], len(batch["positive_ids"]))}
-    assert max(longest.values()) > 2 * trainer.batch_words  # pairs, or n-gram rows: more than one a word
-    assert trainer.longest_batches(range(trainer.epochs), steps) == longest
+    longest = max(len(batch["input_ids"]) for epoch in range(trainer.epochs)
+                  for batch in trainer.epoch_batches(epoch, steps))
+    if trainer.mode == "cbow" or isinstance(trainer, FastText):  # context words, or n-gram rows: several a word
+        assert longest > 2 * trainer.batch_words
+    assert trainer.longest_batches(range(trainer.epochs), steps) == {"input": longest}
 
 
 def test_the_batches_come_without_tf_data_autotuning():
@@ -172,8 +170,8 @@ def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_se
     trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)
     trainer.corpus = corpus
     batches = list(trainer.epoch_batches(0, trainer.steps_per_epoch() * CHUNK_BATCHES))
-    pairs = sorted((corpus.words[b["input_ids"][e]], corpus.words[c])
-                   for b in batches for e, c in zip(b["positive_examples"], b["positive_ids"]))
+    pairs = sorted((corpus.words[b["input_ids"][e]], corpus.words[b["positive_ids"][e, k]])
+                   for b in batches for e, k in zip(*np.nonzero(b["positive_weights"])))
     expected = sorted((s[i], s[j]) for s in [["a", "b", "c"], ["d", "a"], ["c", "d", "a", "b"]]
                       for i in range(len(s)) for j in (i - 1, i + 1) if 0 <= j < len(s))
     assert pairs == expected  # the one-word sentence ["b"] gives nothing

@@ -54,8 +54,8 @@ class FastText(Word2Vec):
         first = np.repeat(self.row_starts[words] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
         return self.rows[first + np.arange(lengths.sum())], np.repeat(examples, lengths), lengths
 
-    def examples(self, centre, pair_example, context, count, noise_ids, rate):
-        batch = super().examples(centre, pair_example, context, count, noise_ids, rate)
+    def examples(self, centre, window_ids, pairs, noise_ids, rate):
+        batch = super().examples(centre, window_ids, pairs, noise_ids, rate)
         rows, row_examples, lengths = self.expand(batch["input_ids"], batch["input_examples"])
         if self.mode == "skipgram":  # the mean of the centre word's rows
             weights = np.repeat(1 / lengths, lengths)

@@ -11,9 +11,8 @@ def _inside(scores):
     return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
 
 
-# The packed arrays, in two groups of equal lengths: key -> the value its padding rows get (None: the last example).
-PACKED = {"input": {"input_ids": 0, "input_examples": None, "input_weights": 0.0, "input_update_weights": 0.0},
-          "positive": {"positive_ids": 0, "positive_examples": None, "positive_weights": 0.0}}
+# The packed input arrays (one row each): key -> the value its padding rows get (None: the last example).
+PACKED = {"input_ids": 0, "input_examples": None, "input_weights": 0.0, "input_update_weights": 0.0}
 
 
 def padded_size(length):
@@ -22,25 +21,22 @@ def padded_size(length):
 
 
 def stack_batches(batches, sizes=None):
-    """Batches as one chunk, every array stacked: (batches, ...). A group of packed arrays (input rows, pairs) is
-    padded with rows that weigh nothing and belong to the last example (example numbers stay sorted) to the size
-    in `sizes` (each group's size so far in this run; the trainers start it at their run's longest batch, see
+    """Batches as one chunk, every array stacked: (batches, ...). The packed input rows are padded with rows that
+    weigh nothing and belong to the last example (example numbers stay sorted) to the size in `sizes["input"]`
+    (the size so far in this run; the trainers start it at their run's longest batch, see
     Word2Vec.longest_batches), or to `padded_size` of the chunk's longest if that is longer, which raises the
     size: a run's padding never shrinks, so its step compiles few shapes (each compilation costs about a
-    second), not one more for every smaller chunk."""
+    second), not one more for every smaller chunk. Every other array has the same shape in every batch."""
     sizes = {} if sizes is None else sizes
-    chunk = {}
     examples = len(batches[0]["noise_weights"])
-    for group, keys in PACKED.items():
-        longest = max(len(batch[next(iter(keys))]) for batch in batches)
-        if longest > sizes.get(group, 0):
-            sizes[group] = padded_size(longest)
-        size = sizes[group]
-        for key, value in keys.items():
-            pad = examples - 1 if value is None else value
-            chunk[key] = np.stack([np.pad(batch[key], (0, size - len(batch[key])), constant_values=pad)
-                                   for batch in batches])
-    for key in ("noise_ids", "noise_weights", "learning_rate"):
+    longest = max(len(batch["input_ids"]) for batch in batches)
+    if longest > sizes.get("input", 0):
+        sizes["input"] = padded_size(longest)
+    size = sizes["input"]
+    chunk = {key: np.stack([np.pad(batch[key], (0, size - len(batch[key])),
+                                   constant_values=examples - 1 if value is None else value) for batch in batches])
+             for key, value in PACKED.items()}
+    for key in ("positive_ids", "positive_weights", "noise_ids", "noise_weights", "learning_rate"):
         chunk[key] = np.stack([batch[key] for batch in batches])
     # The step runs the batches up to the last that has pairs: an epoch's last chunk is mostly empty batches.
     chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
@@ -62,20 +58,27 @@ class NegativeSamplingModel(keras.Model):
     moves by plain SGD: out[o] += g_o h and in[i] += u_i sum_o g_o out[o], g_o = rate weight_o (label_o -
     sigmoid(h . out[o])).
 
-    Three choices make it fast on a CPU (the first two after Ji et al. 2016, "Parallelizing Word2Vec in Shared and
-    Distributed Memory"): examples are packed (pairs carry the number of their example, so a centre word with a
-    small window costs little), a group of `group` consecutive examples shares its noise words, so that the
-    noise part is small matrix products instead of one row gather and scatter per pair and noise word, and the
-    whole step is compiled by XLA (`jit_compile=True`: its gathers and scatters are about 3x TensorFlow's
-    kernels here; the packed arrays are padded to a few sizes, see `stack_batches`, so that few shapes compile).
+    Four choices make it fast on a CPU (the second after Ji et al. 2016, "Parallelizing Word2Vec in Shared and
+    Distributed Memory"):
+    - input rows are packed (each carries the number of its example), so that a CBOW centre word with a small
+      window, or a short FastText word, costs little;
+    - positives are a grid, K a centre word (skip-gram: its 2 x window context positions, weight 0 where there
+      is no pair; CBOW: the centre word): the sum over a centre word's pairs is then a dense reduction, where
+      packed pairs needed a segment sum that took a third of the skip-gram step (measured: 0.70 against 0.88 ms
+      a batch for the packed pairs, although the grid holds about 1.5x as many rows);
+    - a group of `group` consecutive examples shares its noise words, so that the noise part is small matrix
+      products instead of one row gather and scatter per pair and noise word;
+    - the whole step is compiled by XLA (`jit_compile=True`: its gathers and scatters are about 3x TensorFlow's
+      kernels here; the packed rows are padded to a run's longest batch, see `stack_batches`, so that it
+      compiles once).
 
     Why by hand (not a Keras optimizer on Embedding layers): word2vec's update is plain SGD with a decaying rate
     on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)
     and autodiff through the gathers costs a second pass.
 
     A batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids / input_examples /
-    input_weights / input_update_weights (N,), positive_ids / positive_examples / positive_weights (M,),
-    noise_ids (C / G, S), noise_weights (C,), learning_rate (). A chunk stacks batches (see `stack_batches`).
+    input_weights / input_update_weights (N,), positive_ids / positive_weights (C, K), noise_ids (C / G, S),
+    noise_weights (C,), learning_rate (). A chunk stacks batches (see `stack_batches`).
     """
 
     def __init__(self, input_rows, output_rows, dim, seed=1, **kwargs):
@@ -118,9 +121,8 @@ class NegativeSamplingModel(keras.Model):
         # Forward: hidden vectors, then scores against positives and the group's noise words.
         weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][:, None]
         hidden = _sum_by_example(weighted, batch["input_examples"], examples)  # (C, dim)
-        positive_rows = tf.gather(outputs, batch["positive_ids"])  # (M, dim)
-        positive_hidden = tf.gather(hidden, batch["positive_examples"])
-        positive_scores = tf.reduce_sum(positive_hidden * positive_rows, axis=1)
+        positive_rows = tf.gather(outputs, batch["positive_ids"])  # (C, K, dim)
+        positive_scores = tf.reduce_sum(hidden[:, None] * positive_rows, axis=2)  # (C, K)
         noise_rows = tf.gather(outputs, noise_ids)  # (C / G, S, dim)
         grouped_hidden = tf.reshape(hidden, [groups, -1, self.dim])  # (C / G, G, dim)
         noise_scores = tf.matmul(grouped_hidden, noise_rows, transpose_b=True)  # (C / G, G, S)
@@ -130,15 +132,15 @@ class NegativeSamplingModel(keras.Model):
         positive_gradient = rate * batch["positive_weights"] * tf.sigmoid(-positive_scores) * _inside(positive_scores)
         noise_weights = tf.reshape(batch["noise_weights"], [groups, -1, 1])
         noise_gradient = -rate * noise_weights * tf.sigmoid(noise_scores) * _inside(noise_scores)
-        hidden_gradient = _sum_by_example(positive_gradient[:, None] * positive_rows, batch["positive_examples"],
-                                          examples)
+        hidden_gradient = tf.reduce_sum(positive_gradient[..., None] * positive_rows, axis=1)
         hidden_gradient += tf.reshape(tf.matmul(noise_gradient, noise_rows), [examples, self.dim])
 
         # One scatter for the positive and the noise rows: the step is 1.2x faster under XLA than with two.
         noise_update = tf.matmul(noise_gradient, grouped_hidden, transpose_a=True)  # (C / G, S, dim)
-        output_ids = tf.concat([batch["positive_ids"], tf.reshape(noise_ids, [-1])], 0)
+        output_ids = tf.concat([tf.reshape(batch["positive_ids"], [-1]), tf.reshape(noise_ids, [-1])], 0)
         outputs = tf.tensor_scatter_nd_add(outputs, output_ids[:, None], tf.concat(
-            [positive_gradient[:, None] * positive_hidden, tf.reshape(noise_update, [-1, self.dim])], 0))
+            [tf.reshape(positive_gradient[..., None] * hidden[:, None], [-1, self.dim]),
+             tf.reshape(noise_update, [-1, self.dim])], 0))
         inputs = tf.tensor_scatter_nd_add(inputs, batch["input_ids"][:, None], tf.gather(
             hidden_gradient, batch["input_examples"]) * batch["input_update_weights"][:, None])
 

@@ -112,26 +112,23 @@ class Word2Vec:
         return np.ones(len(self.corpus), np.int64)
 
     def longest_batches(self, epochs, steps):
-        """The longest batch of `epochs` (`steps` batches each) in packed rows: {"input": rows, "positive":
-        rows}. Counted from the epochs' text, without making the batches, so that a run can pad to one size from
-        its first step and compile its step once."""
-        size, longest = self.batch_words, {"input": 1, "positive": 1}
+        """The longest batch of `epochs` (`steps` batches each) in packed input rows: {"input": rows}. Counted
+        from the epochs' text, without making the batches, so that a run can pad to one size from its first step
+        and compile its step once."""
+        size, longest = self.batch_words, 1
         rows_of_word = self.word_rows()
         for epoch in epochs:
             _, ids, sentence, reduced_window = self.epoch_text(epoch)
-            position = np.arange(len(ids))
-            left = np.minimum(reduced_window, position - np.searchsorted(sentence, sentence, "left"))
-            right = np.minimum(reduced_window, np.searchsorted(sentence, sentence, "right") - 1 - position)
             rows = rows_of_word[ids]
-            before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
-            context_rows = before[position + right + 1] - before[position - left] - rows
-            pairs = left + right
-            per_centre = ({"input": rows, "positive": pairs} if self.mode == "skipgram"
-                          else {"input": context_rows, "positive": np.ones(len(ids), np.int64)})
-            for group, counts in per_centre.items():
-                counts = np.pad(counts, (0, max(0, steps * size - len(counts))))[:steps * size]
-                longest[group] = max(longest[group], int(counts.reshape(steps, size).sum(axis=1).max()))
-        return longest
+            if self.mode == "cbow":  # the rows of the words at the context positions
+                position = np.arange(len(ids))
+                left = np.minimum(reduced_window, position - np.searchsorted(sentence, sentence, "left"))
+                right = np.minimum(reduced_window, np.searchsorted(sentence, sentence, "right") - 1 - position)
+                before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
+                rows = before[position + right + 1] - before[position - left] - rows
+            rows = np.pad(rows, (0, max(0, steps * size - len(rows))))[:steps * size]
+            longest = max(longest, int(rows.reshape(steps, size).sum(axis=1).max()))
+        return {"input": longest}
 
     def epoch_batches(self, epoch, steps):
         """Exactly `steps` batches for `epoch` (empty examples past the end of the text)."""
@@ -148,43 +145,41 @@ class Word2Vec:
             inside = np.clip(position, 0, len(ids) - 1)
             valid = ((np.abs(offsets) <= reduced_window[centre][:, None]) & (position >= 0)
                      & (position < len(ids)) & (sentence[inside] == sentence[centre][:, None]) & present[:, None])
-            example, slot = np.nonzero(valid)  # pairs in order of their centre word
-            context, count = ids[inside[example, slot]], valid.sum(axis=1).astype(np.float32)
-            bounds = np.searchsorted(example, np.arange(batches + 1) * size)
             noise_ids = np.searchsorted(noise, rng.random((batches, size // self.group, self.shared_negatives)))
             noise_ids = np.minimum(noise_ids, len(noise) - 1).astype(np.int32)
+            window_ids = ids[inside].astype(np.int32)
             for k in range(batches):
                 step, own = first + k, slice(k * size, (k + 1) * size)
                 progress = (epoch + min(step * size, len(ids)) / max(len(ids), 1)) / self.epochs
                 rate = np.float32(self.alpha - (self.alpha - self.min_alpha) * progress)
-                pairs = slice(bounds[k], bounds[k + 1])
-                yield self.examples(ids[centre[own]], (example[pairs] - k * size).astype(np.int32), context[pairs],
-                                    count[own], noise_ids[k], rate)
+                yield self.examples(ids[centre[own]].astype(np.int32), window_ids[own], valid[own], noise_ids[k],
+                                    rate)
 
-    def examples(self, centre, pair_example, context, count, noise_ids, rate):
-        """One batch in NegativeSamplingModel's terms. `centre` (C,) words; each pair is (centre[pair_example],
-        context); `count` (C,) pairs per centre. Each pair should meet `negative` noise words: a group's
-        `shared_negatives` noise words each count negative / shared_negatives per pair. (word2vec skips a noise
-        word equal to the target; shared noise words are not skipped: at these weights the difference is far
-        below the sampling noise.)"""
+    def examples(self, centre, window_ids, pairs, noise_ids, rate):
+        """One batch in NegativeSamplingModel's terms. `centre` (C,) words; `window_ids` (C, 2 W) the words at
+        their context positions, `pairs` (C, 2 W) which of those are pairs. Each pair should meet `negative`
+        noise words: a group's `shared_negatives` noise words each count negative / shared_negatives per pair.
+        (word2vec skips a noise word equal to the target; shared noise words are not skipped: at these weights
+        the difference is far below the sampling noise.)"""
         per_pair = np.float32(self.negative / self.shared_negatives)
+        count = pairs.sum(axis=1).astype(np.float32)
         everyone = np.arange(len(centre), dtype=np.int32)
-        if self.mode == "skipgram":  # input: the centre word; positives: its context words
+        if self.mode == "skipgram":  # input: the centre word; positives: the words at its context positions
             return {
-                "input_ids": centre.astype(np.int32), "input_examples": everyone,
+                "input_ids": centre, "input_examples": everyone,
                 "input_weights": np.ones(len(centre), np.float32),
                 "input_update_weights": np.ones(len(centre), np.float32),
-                "positive_ids": context.astype(np.int32), "positive_examples": pair_example,
-                "positive_weights": np.ones(len(context), np.float32),
+                "positive_ids": window_ids, "positive_weights": pairs.astype(np.float32),
                 "noise_ids": noise_ids, "noise_weights": count * per_pair, "learning_rate": rate,
             }
         # CBOW: input the mean of the context words (each gets the whole update); positive: the centre word.
+        example, slot = np.nonzero(pairs)  # pairs in order of their centre word
         has_context = (count > 0).astype(np.float32)
         return {
-            "input_ids": context.astype(np.int32), "input_examples": pair_example,
-            "input_weights": 1 / np.maximum(count, 1)[pair_example],
-            "input_update_weights": np.ones(len(context), np.float32),
-            "positive_ids": centre.astype(np.int32), "positive_examples": everyone, "positive_weights": has_context,
+            "input_ids": window_ids[example, slot], "input_examples": example.astype(np.int32),
+            "input_weights": 1 / np.maximum(count, 1)[example],
+            "input_update_weights": np.ones(len(example), np.float32),
+            "positive_ids": centre[:, None], "positive_weights": has_context[:, None],
             "noise_ids": noise_ids, "noise_weights": has_context * per_pair, "learning_rate": rate,
         }
 
