@@ -123,8 +123,12 @@ class Word2Vec:
             rows = rows_of_word[ids]
             if self.mode == "cbow":  # the rows of the words at the context positions
                 position = np.arange(len(ids))
-                left = np.minimum(reduced_window, position - np.searchsorted(sentence, sentence, "left"))
-                right = np.minimum(reduced_window, np.searchsorted(sentence, sentence, "right") - 1 - position)
+                first = np.r_[True, sentence[1:] != sentence[:-1]]  # a sentence's first position
+                last = np.r_[sentence[1:] != sentence[:-1], True]
+                start = np.maximum.accumulate(np.where(first, position, 0))
+                end = np.minimum.accumulate(np.where(last, position, len(ids))[::-1])[::-1]  # its last position
+                left = np.minimum(reduced_window, position - start)
+                right = np.minimum(reduced_window, end - position)
                 before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
                 rows = before[position + right + 1] - before[position - left] - rows
             rows = np.pad(rows, (0, max(0, steps * size - len(rows))))[:steps * size]
