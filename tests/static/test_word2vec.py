@@ -155,6 +155,22 @@ def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
     assert trainer.longest_batches(range(trainer.epochs), steps) == {"input": longest}
 
 
+@pytest.mark.parametrize("length, steps", [(1000, 20), (1024, 16), (17, 3), (0, 2)])
+def test_each_position_is_in_one_batch_and_a_batch_spreads_over_the_text(length, steps):
+    layout = Word2Vec(batch_words=64).batch_positions(length, steps)
+    assert layout.shape == (steps, 64)
+    present = layout[layout < length]
+    np.testing.assert_array_equal(np.sort(present), np.arange(length))  # every position once
+    assert np.all(layout[layout >= length] == length)
+    needed = -(-length // 64)
+    for k in range(needed):  # batch k: k, k + needed, k + 2 needed, ...
+        row = layout[k][layout[k] < length]
+        np.testing.assert_array_equal(row, k + needed * np.arange(len(row)))
+    assert np.all(layout[needed:] == length)  # the batches the text does not need are empty
+    with pytest.raises(RuntimeError, match="more than 1 batches of 64"):
+        Word2Vec(batch_words=64).batch_positions(65, 1)
+
+
 def test_the_batches_come_without_tf_data_autotuning():
     """With autotuning, deleting the iterator at the end of fit waited for its sleeping tuning thread (up to 10 s;
     every third or fourth fit here, seen in gdb): nothing in this pipeline has a knob to tune."""

@@ -89,7 +89,7 @@ class Word2Vec:
                 for _ in range(steps):
                     yield stack_batches([next(batches) for _ in range(CHUNK_BATCHES)], sizes)
 
-        example = stack_batches(list(self.epoch_batches(0, 1)))
+        example = stack_batches([next(self.epoch_batches(0, steps * CHUNK_BATCHES))])
         signature = {key: tf.TensorSpec([None] * np.ndim(value), tf.as_dtype(np.asarray(value).dtype))
                      for key, value in example.items()}
         # No autotuning (nothing here to tune): deleting an iterator whose autotune thread sleeps waits for it to
@@ -131,19 +131,39 @@ class Word2Vec:
                 right = np.minimum(reduced_window, end - position)
                 before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
                 rows = before[position + right + 1] - before[position - left] - rows
-            rows = np.pad(rows, (0, max(0, steps * size - len(rows))))[:steps * size]
-            longest = max(longest, int(rows.reshape(steps, size).sum(axis=1).max()))
+            layout = self.batch_positions(len(ids), steps)
+            longest = max(longest, int(np.r_[rows, 0][layout].sum(axis=1).max()))
         return {"input": longest}
 
+    def batch_positions(self, length, steps):
+        """The text positions of each batch's centre words, (steps, batch_words), for an epoch of `length` kept
+        words; `length` (past the end) where there is none. Batch k of the n that the text needs holds positions
+        k, k + n, k + 2 n, ...: its centre words are spread over the whole epoch, not one stretch of text.
+
+        Why: a stretch of 512 words is one topic, whose words come back within it, and a batch sums their
+        updates without seeing each other's. Spread, the batch's words are as good as independent. Measured
+        (skip-gram, 3 seeds, WS353 / MEN / SimLex / Google): 0.246 / 0.207 / 0.144 / 0.020 spread against
+        0.211 / 0.174 / 0.122 / 0.018 in stretches; gensim 0.230 / 0.209 / 0.137 / 0.022."""
+        size = self.batch_words
+        needed = -(-length // size)
+        if needed > steps:  # steps_per_epoch allows 5% more words than subsampling keeps on average
+            raise RuntimeError(f"an epoch kept {length:,} words, more than {steps} batches of {size} hold")
+        layout = np.full((steps, size), length, np.int64)
+        spread = np.arange(needed * size).reshape(size, needed).T
+        layout[:needed] = np.where(spread < length, spread, length)
+        return layout
+
     def epoch_batches(self, epoch, steps):
-        """Exactly `steps` batches for `epoch` (empty examples past the end of the text)."""
+        """Exactly `steps` batches for `epoch`, centre words spread as `batch_positions` says (the batches past
+        those the text needs are empty)."""
         corpus, window, size = self.corpus, self.window, self.batch_words
         rng, ids, sentence, reduced_window = self.epoch_text(epoch)
         noise = np.cumsum(corpus.noise_distribution())
         offsets = np.r_[-window:0, 1:window + 1]
+        layout, needed = self.batch_positions(len(ids), steps), max(-(-len(ids) // size), 1)
         for first in range(0, steps, CHUNK_BATCHES):  # numpy works on many batches at once, then slices
             batches = min(CHUNK_BATCHES, steps - first)
-            centre = np.arange(first * size, (first + batches) * size)
+            centre = layout[first:first + batches].ravel()
             present = centre < len(ids)
             centre = np.minimum(centre, len(ids) - 1)
             position = centre[:, None] + offsets
@@ -155,7 +175,7 @@ class Word2Vec:
             window_ids = ids[inside].astype(np.int32)
             for k in range(batches):
                 step, own = first + k, slice(k * size, (k + 1) * size)
-                progress = (epoch + min(step * size, len(ids)) / max(len(ids), 1)) / self.epochs
+                progress = (epoch + min(step, needed) / needed) / self.epochs
                 rate = np.float32(self.alpha - (self.alpha - self.min_alpha) * progress)
                 yield self.examples(ids[centre[own]].astype(np.int32), window_ids[own], valid[own], noise_ids[k],
                                     rate)
