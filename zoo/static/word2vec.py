@@ -27,10 +27,11 @@ class Word2Vec:
     The algorithm is word2vec's: subsampling of frequent words (`sample`), a window reduced at random to
     1..`window` for each centre word, `negative` noise words from counts ** 0.75, a learning rate decaying
     linearly from `alpha` to `min_alpha` over the run. Two changes make it fast on matrix hardware, after
-    Ji et al. (2016): a centre word's noise words serve all its context pairs, and `batch_words` centre words are
-    updated at once (sparse SGD on the rows they touch). Skip-gram takes the centre word as input and its
-    context words as outputs, as fastText does (gensim turns each pair the other way round; the pairs are the
-    same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole update, as gensim.
+    Ji et al. (2016): a group of `group` centre words shares `shared_negatives` noise words, and `batch_words`
+    centre words are updated at once (sparse SGD on the rows they touch), taken from all over the epoch (see
+    `batch_positions`) so that their updates are as good as independent. Skip-gram takes the centre word as
+    input and its context words as outputs, as fastText does (gensim turns each pair the other way round; the
+    pairs are the same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole update, as gensim.
     """
 
     def __init__(self, mode="skipgram", dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
@@ -45,7 +46,8 @@ class Word2Vec:
                          "batch_words": batch_words, "group": group, "shared_negatives": shared_negatives,
                          "seed": seed}
         # word2vec.c's defaults (gensim takes 0.025 for both; with batched updates CBOW learns less at 0.025:
-        # WS353 / MEN / SimLex 0.130 / 0.129 / 0.035 against 0.189 / 0.151 / 0.083 at 0.05, 2 seeds, 2026-12-01).
+        # WS353 / MEN / SimLex 0.155 / 0.132 / 0.057 against gensim's 0.166 / 0.185 / 0.040, and 0.239 / 0.180 /
+        # 0.085 at 0.05; 3 seeds, 2026-12-01).
         self.alpha = alpha if alpha is not None else (0.025 if mode == "skipgram" else 0.05)
         if batch_words % group:
             raise ValueError(f"batch_words ({batch_words}) must be a multiple of group ({group})")
