@@ -43,13 +43,14 @@ def planted_spearman(vectors):
 
 
 SMALL = {"dim": 24, "window": 3, "negative": 5, "min_count": 1, "sample": 0, "epochs": 3, "batch_words": 64}
+EVERY_TRAINER = pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", **SMALL),
+                                                    lambda: Word2Vec(mode="cbow", **SMALL),
+                                                    lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
+                                                    lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
+                                        ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
 
 
-@pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", **SMALL),
-                                     lambda: Word2Vec(mode="cbow", **SMALL),
-                                     lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
-                                     lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
-                         ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
+@EVERY_TRAINER
 def test_it_learns_planted_structure_that_random_and_shuffled_vectors_lack(trainer):
     trained = planted_spearman(trainer().fit(planted_corpus(), verbose=0).vectors)
     shuffled = planted_spearman(trainer().fit(planted_corpus(shuffled=True), verbose=0).vectors)
@@ -137,11 +138,7 @@ def test_a_padded_chunk_through_xla_updates_as_its_batches_one_by_one(mode):
     assert np.abs(outputs.numpy()).sum() > 0.01
 
 
-@pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", **SMALL),
-                                     lambda: Word2Vec(mode="cbow", **SMALL),
-                                     lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
-                                     lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
-                         ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
+@EVERY_TRAINER
 def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
     trainer = trainer()
     trainer.sample = 1e-2  # subsampling on: each epoch keeps other words, so its batches differ
