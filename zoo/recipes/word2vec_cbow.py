@@ -4,8 +4,7 @@ What: `zoo.static.Word2Vec(mode="cbow")` (gensim's cbow_mean=1, learning rate 0.
       exported as a text encoder and checked: the same steps and flags as word2vec_skipgram.
 Data: the `wiki-excerpt` + `lee` corpora (or `--corpus FILE`); the 8 word-pair benchmarks and 2 analogy sets.
 Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0), above gensim's CBOW (0.17) on the
-      same corpus;
-      CBOW trains faster than skip-gram and does less well on rare words.
+      same corpus; CBOW trains faster than skip-gram and does less well on rare words.
 
     zoo run word2vec_cbow [--corpus FILE] [--dim 100] [--window 5] [--epochs 5]
 """
