@@ -112,33 +112,63 @@ def test_the_hand_written_update_follows_the_gradient_of_the_loss():
     assert np.abs(d_outputs).sum() > 0.1 and np.abs(expected_in - before_in).sum() > 0.01
 
 
-@pytest.mark.parametrize("mode", ["skipgram", "cbow"])
-def test_a_padded_chunk_through_xla_updates_as_its_batches_one_by_one(mode):
+@pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", batch_words=64, min_count=1),
+                                     lambda: Word2Vec(mode="cbow", batch_words=64, min_count=1),
+                                     lambda: FastText(mode="skipgram", bucket=3000, batch_words=64, min_count=1),
+                                     lambda: FastText(mode="cbow", bucket=3000, batch_words=64, min_count=1)],
+                         ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
+def test_a_chunk_through_xla_updates_as_its_batches_one_by_one(trainer):
     from zoo.static.negative_sampling_model import padded_size, stack_batches
 
-    trainer = Word2Vec(mode=mode, batch_words=64, group=16, min_count=1)
+    trainer = trainer()
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    model = trainer.build_model()
     batches = list(trainer.epoch_batches(0, CHUNK_BATCHES))  # the text ends first: the last batches are empty
-    sizes = {"input": 4096}  # a run's padding only grows: this chunk gets rows far past its own longest
+    sizes = {"input": 8192}  # a run's padding only grows: FastText's chunk gets rows far past its own longest
     chunk = stack_batches(batches, sizes)
-    assert sizes["input"] == 4096 and chunk["input_ids"].shape == (CHUNK_BATCHES, 4096)
-    smaller = stack_batches(batches, {"input": 32})  # too small for this chunk: raised to fit
-    assert smaller["input_ids"].shape[1] == padded_size(max(len(b["input_ids"]) for b in batches)) >= 64
+    if trainer.packed_inputs:
+        assert sizes["input"] == 8192 and chunk["input_ids"].shape == (CHUNK_BATCHES, 8192)
+        smaller = stack_batches(batches, {"input": 32})  # too small for this chunk: raised to fit
+        assert smaller["input_ids"].shape[1] == padded_size(max(len(b["input_ids"]) for b in batches)) >= 512
+    else:  # Word2Vec's grid: nothing padded
+        assert chunk["input_ids"].shape == (CHUNK_BATCHES, *batches[0]["input_ids"].shape)
     with_pairs = [k for k, batch in enumerate(batches) if batch["noise_weights"].any()]
     assert chunk["batches"] == with_pairs[-1] + 1 < CHUNK_BATCHES  # the step skips the empty batches at the end
 
-    padded = trainer.build_model()
-    inputs, outputs = padded.input_vectors.value, padded.output_vectors.value
+    inputs, outputs = model.input_vectors.value, model.output_vectors.value
     for batch in batches:  # unpadded, one at a time, no XLA, the empty ones too
         features = {key: tf.constant(value) for key, value in batch.items()}
-        _, inputs, outputs = padded.update(features, inputs, outputs)
-    tf.function(padded.train_step, jit_compile=True)({k: tf.constant(v) for k, v in chunk.items()})
-    np.testing.assert_allclose(padded.input_vectors.numpy(), inputs.numpy(), atol=1e-6)
-    np.testing.assert_allclose(padded.output_vectors.numpy(), outputs.numpy(), atol=1e-6)
+        _, inputs, outputs = model.update(features, inputs, outputs)
+    tf.function(model.train_step, jit_compile=True)({k: tf.constant(v) for k, v in chunk.items()})
+    np.testing.assert_allclose(model.input_vectors.numpy(), inputs.numpy(), atol=1e-6)
+    np.testing.assert_allclose(model.output_vectors.numpy(), outputs.numpy(), atol=1e-6)
     assert np.abs(outputs.numpy()).sum() > 0.01
 
 
-@EVERY_TRAINER
+@pytest.mark.parametrize("mode", ["skipgram", "cbow"])
+def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
+    """Word2Vec's grid of input rows against the packed form, which the autodiff test above checks."""
+    trainer = Word2Vec(mode=mode, batch_words=64, min_count=1)
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    grid = next(trainer.epoch_batches(0, CHUNK_BATCHES))
+    examples, slot = np.nonzero(grid["input_update_weights"] > -1)  # every cell, weight 0 ones too
+    packed = {**grid, "input_ids": grid["input_ids"][examples, slot], "input_examples": examples.astype(np.int32),
+              "input_weights": grid["input_weights"][examples, slot],
+              "input_update_weights": grid["input_update_weights"][examples, slot]}
+    model = trainer.build_model()
+    model.output_vectors.assign(np.random.default_rng(0).normal(0, 0.1, model.output_vectors.shape))
+    start = (model.input_vectors.value, model.output_vectors.value)
+    (grid_loss, grid_in, grid_out), (packed_loss, packed_in, packed_out) = [
+        model.update({k: tf.constant(v) for k, v in batch.items()}, *start) for batch in (grid, packed)]
+    np.testing.assert_allclose(grid_in.numpy(), packed_in.numpy(), atol=1e-6)
+    np.testing.assert_allclose(grid_out.numpy(), packed_out.numpy(), atol=1e-6)
+    np.testing.assert_allclose(grid_loss.numpy(), packed_loss.numpy(), rtol=1e-5)
+    assert np.abs(grid_in.numpy() - start[0].numpy()).sum() > 1e-3
+
+
+@pytest.mark.parametrize("trainer", [lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
+                                     lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
+                         ids=["fasttext-skipgram", "fasttext-cbow"])
 def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
     trainer = trainer()
     trainer.sample = 1e-2  # subsampling on: each epoch keeps other words, so its batches differ
@@ -147,8 +177,7 @@ def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
     longest = max(len(batch["input_ids"]) for epoch in range(trainer.epochs)
                   for batch in trainer.epoch_batches(epoch, steps))
-    if trainer.mode == "cbow" or isinstance(trainer, FastText):  # context words, or n-gram rows: several a word
-        assert longest > 2 * trainer.batch_words
+    assert longest > 2 * trainer.batch_words  # n-gram rows: several a word
     assert trainer.longest_batches(range(trainer.epochs), steps) == {"input": longest}
 
 
@@ -183,7 +212,7 @@ def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_se
     trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)
     trainer.corpus = corpus
     batches = list(trainer.epoch_batches(0, trainer.steps_per_epoch() * CHUNK_BATCHES))
-    pairs = sorted((corpus.words[b["input_ids"][e]], corpus.words[b["positive_ids"][e, k]])
+    pairs = sorted((corpus.words[b["input_ids"][e, 0]], corpus.words[b["positive_ids"][e, k]])
                    for b in batches for e, k in zip(*np.nonzero(b["positive_weights"])))
     expected = sorted((s[i], s[j]) for s in [["a", "b", "c"], ["d", "a"], ["c", "d", "a", "b"]]
                       for i in range(len(s)) for j in (i - 1, i + 1) if 0 <= j < len(s))

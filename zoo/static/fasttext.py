@@ -45,6 +45,8 @@ class FastText(Word2Vec):
         return NegativeSamplingModel(vocabulary + self.bucket, vocabulary, self.dim, seed=self.seed,
                                      name=f"fasttext_{self.mode}")
 
+    packed_inputs = True  # 1 + a word's n-gram count rows: packed, padded to the run's longest batch
+
     def word_rows(self):
         return np.diff(self.row_starts)
 
@@ -56,7 +58,12 @@ class FastText(Word2Vec):
 
     def examples(self, centre, window_ids, pairs, noise_ids, rate):
         batch = super().examples(centre, window_ids, pairs, noise_ids, rate)
-        rows, row_examples, lengths = self.expand(batch["input_ids"], batch["input_examples"])
+        if self.mode == "skipgram":  # the input words: the centre words, or each pair's context word
+            words, examples = centre, np.arange(len(centre))
+        else:
+            examples, slot = np.nonzero(pairs)
+            words = window_ids[examples, slot]
+        rows, row_examples, lengths = self.expand(words, examples)
         if self.mode == "skipgram":  # the mean of the centre word's rows
             weights = np.repeat(1 / lengths, lengths)
         else:  # CBOW: the mean of all rows of all context words (as gensim pools them)

@@ -27,6 +27,10 @@ def stack_batches(batches, sizes=None):
     Word2Vec.longest_batches), or to `padded_size` of the chunk's longest if that is longer, which raises the
     size: a run's padding never shrinks, so its step compiles few shapes (each compilation costs about a
     second), not one more for every smaller chunk. Every other array has the same shape in every batch."""
+    if np.ndim(batches[0]["input_ids"]) == 2:  # input rows as a grid (Word2Vec): nothing to pad
+        chunk = {key: np.stack([batch[key] for batch in batches]) for key in batches[0]}
+        chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
+        return chunk
     sizes = {} if sizes is None else sizes
     examples = len(batches[0]["noise_weights"])
     longest = max(len(batch["input_ids"]) for batch in batches)
@@ -60,8 +64,9 @@ class NegativeSamplingModel(keras.Model):
 
     Four choices make it fast on a CPU (the second after Ji et al. 2016, "Parallelizing Word2Vec in Shared and
     Distributed Memory"):
-    - input rows are packed (each carries the number of its example), so that a CBOW centre word with a small
-      window, or a short FastText word, costs little;
+    - input rows are a grid (C, K) when each centre word has few (Word2Vec: K = 1 for skip-gram, the 2 x window
+      context positions for CBOW, weight 0 where there is no pair), or packed when their number varies a lot
+      (FastText's n-gram rows: each carries the number of its example), so that a short word costs little;
     - positives are a grid, K a centre word (skip-gram: its 2 x window context positions, weight 0 where there
       is no pair; CBOW: the centre word): the sum over a centre word's pairs is then a dense reduction, where
       packed pairs needed a segment sum that took a third of the skip-gram step (measured: 0.70 against 0.88 ms
@@ -76,8 +81,9 @@ class NegativeSamplingModel(keras.Model):
     on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)
     and autodiff through the gathers costs a second pass.
 
-    A batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids / input_examples /
-    input_weights / input_update_weights (N,), positive_ids / positive_weights (C, K), noise_ids (C / G, S),
+    A batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids / input_weights /
+    input_update_weights (C, K) as a grid, or with input_examples (N,) packed; positive_ids / positive_weights
+    (C, K), noise_ids (C / G, S),
     noise_weights (C,), learning_rate (). A chunk stacks batches (see `stack_batches`).
     """
 
@@ -119,8 +125,13 @@ class NegativeSamplingModel(keras.Model):
         examples = tf.shape(batch["noise_weights"])[0]
 
         # Forward: hidden vectors, then scores against positives and the group's noise words.
-        weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][:, None]
-        hidden = _sum_by_example(weighted, batch["input_examples"], examples)  # (C, dim)
+        grid = batch["input_ids"].shape.rank == 2  # input rows as a grid (C, K) or packed (N,)
+        if grid:
+            weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][..., None]
+            hidden = tf.reduce_sum(weighted, axis=1)  # (C, dim)
+        else:
+            weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][:, None]
+            hidden = _sum_by_example(weighted, batch["input_examples"], examples)  # (C, dim)
         positive_rows = tf.gather(outputs, batch["positive_ids"])  # (C, K, dim)
         positive_scores = tf.reduce_sum(hidden[:, None] * positive_rows, axis=2)  # (C, K)
         noise_rows = tf.gather(outputs, noise_ids)  # (C / G, S, dim)
@@ -141,8 +152,12 @@ class NegativeSamplingModel(keras.Model):
         outputs = tf.tensor_scatter_nd_add(outputs, output_ids[:, None], tf.concat(
             [tf.reshape(positive_gradient[..., None] * hidden[:, None], [-1, self.dim]),
              tf.reshape(noise_update, [-1, self.dim])], 0))
-        inputs = tf.tensor_scatter_nd_add(inputs, batch["input_ids"][:, None], tf.gather(
-            hidden_gradient, batch["input_examples"]) * batch["input_update_weights"][:, None])
+        if grid:
+            inputs = tf.tensor_scatter_nd_add(inputs, tf.reshape(batch["input_ids"], [-1, 1]), tf.reshape(
+                batch["input_update_weights"][..., None] * hidden_gradient[:, None], [-1, self.dim]))
+        else:
+            inputs = tf.tensor_scatter_nd_add(inputs, batch["input_ids"][:, None], tf.gather(
+                hidden_gradient, batch["input_examples"]) * batch["input_update_weights"][:, None])
 
         loss = -(tf.reduce_sum(batch["positive_weights"] * tf.math.log_sigmoid(positive_scores))
                  + tf.reduce_sum(noise_weights * tf.math.log_sigmoid(-noise_scores)))

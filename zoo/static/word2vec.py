@@ -34,6 +34,8 @@ class Word2Vec:
     pairs are the same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole update, as gensim.
     """
 
+    packed_inputs = False  # input rows as a grid, a few a centre word (FastText packs its n-gram rows)
+
     def __init__(self, mode="skipgram", dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
                  alpha=None, min_alpha=1e-4, batch_words=512, group=16, shared_negatives=16,
                  seed=1):
@@ -83,9 +85,10 @@ class Word2Vec:
         steps = self.steps_per_epoch()
 
         def generate():  # one stream over all epochs: fit draws `steps` chunks an epoch from one iterator
-            # Every chunk padded to the run's longest batch (rounded up to a multiple of 64): one compilation.
-            longest = self.longest_batches(range(epoch_counter.epoch, self.epochs), steps * CHUNK_BATCHES)
-            sizes = {group: -(-count // 64) * 64 for group, count in longest.items()}
+            sizes = None  # a grid of input rows: every chunk has the same shapes
+            if self.packed_inputs:  # every chunk padded to the run's longest batch (rounded up to 64): one shape
+                longest = self.longest_batches(range(epoch_counter.epoch, self.epochs), steps * CHUNK_BATCHES)
+                sizes = {group: -(-count // 64) * 64 for group, count in longest.items()}
             for epoch in range(epoch_counter.epoch, self.epochs):
                 batches = self.epoch_batches(epoch, steps * CHUNK_BATCHES)
                 for _ in range(steps):
@@ -190,22 +193,18 @@ class Word2Vec:
         the difference is far below the sampling noise.)"""
         per_pair = np.float32(self.negative / self.shared_negatives)
         count = pairs.sum(axis=1).astype(np.float32)
-        everyone = np.arange(len(centre), dtype=np.int32)
         if self.mode == "skipgram":  # input: the centre word; positives: the words at its context positions
+            ones = np.ones((len(centre), 1), np.float32)
             return {
-                "input_ids": centre, "input_examples": everyone,
-                "input_weights": np.ones(len(centre), np.float32),
-                "input_update_weights": np.ones(len(centre), np.float32),
+                "input_ids": centre[:, None], "input_weights": ones, "input_update_weights": ones,
                 "positive_ids": window_ids, "positive_weights": pairs.astype(np.float32),
                 "noise_ids": noise_ids, "noise_weights": count * per_pair, "learning_rate": rate,
             }
         # CBOW: input the mean of the context words (each gets the whole update); positive: the centre word.
-        example, slot = np.nonzero(pairs)  # pairs in order of their centre word
         has_context = (count > 0).astype(np.float32)
         return {
-            "input_ids": window_ids[example, slot], "input_examples": example.astype(np.int32),
-            "input_weights": 1 / np.maximum(count, 1)[example],
-            "input_update_weights": np.ones(len(example), np.float32),
+            "input_ids": window_ids, "input_weights": (pairs / np.maximum(count, 1)[:, None]).astype(np.float32),
+            "input_update_weights": pairs.astype(np.float32),
             "positive_ids": centre[:, None], "positive_weights": has_context[:, None],
             "noise_ids": noise_ids, "noise_weights": has_context * per_pair, "learning_rate": rate,
         }
