@@ -21,27 +21,23 @@ def padded_size(length):
 
 
 def stack_batches(batches, sizes=None):
-    """Batches as one chunk, every array stacked: (batches, ...). The packed input rows are padded with rows that
-    weigh nothing and belong to the last example (example numbers stay sorted) to the size in `sizes["input"]`
-    (the size so far in this run; the trainers start it at their run's longest batch, see
-    Word2Vec.longest_batches), or to `padded_size` of the chunk's longest if that is longer, which raises the
+    """Batches as one chunk, every array stacked: (batches, ...). Packed input rows (FastText's, (N,) a batch)
+    are padded first, with rows that weigh nothing and belong to the last example (example numbers stay sorted),
+    to the size in `sizes["input"]` (the size so far in this run; FastText starts it at its run's longest batch,
+    see FastText.padded_sizes), or to `padded_size` of the chunk's longest if that is longer, which raises the
     size: a run's padding never shrinks, so its step compiles few shapes (each compilation costs about a
-    second), not one more for every smaller chunk. Every other array has the same shape in every batch."""
-    if np.ndim(batches[0]["input_ids"]) == 2:  # input rows as a grid (Word2Vec): nothing to pad
-        chunk = {key: np.stack([batch[key] for batch in batches]) for key in batches[0]}
-        chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
-        return chunk
-    sizes = {} if sizes is None else sizes
-    examples = len(batches[0]["noise_weights"])
-    longest = max(len(batch["input_ids"]) for batch in batches)
-    if longest > sizes.get("input", 0):
-        sizes["input"] = padded_size(longest)
-    size = sizes["input"]
-    chunk = {key: np.stack([np.pad(batch[key], (0, size - len(batch[key])),
-                                   constant_values=examples - 1 if value is None else value) for batch in batches])
-             for key, value in PACKED.items()}
-    for key in ("positive_ids", "positive_weights", "noise_ids", "noise_weights", "learning_rate"):
-        chunk[key] = np.stack([batch[key] for batch in batches])
+    second), not one more for every smaller chunk. Every other array (Word2Vec's grids) has the same shape in
+    every batch."""
+    if np.ndim(batches[0]["input_ids"]) == 1:
+        sizes = {} if sizes is None else sizes
+        examples = len(batches[0]["noise_weights"])
+        longest = max(len(batch["input_ids"]) for batch in batches)
+        if longest > sizes.get("input", 0):
+            sizes["input"] = padded_size(longest)
+        batches = [{**batch, **{key: np.pad(batch[key], (0, sizes["input"] - len(batch[key])),
+                                            constant_values=examples - 1 if value is None else value)
+                                for key, value in PACKED.items()}} for batch in batches]
+    chunk = {key: np.stack([batch[key] for batch in batches]) for key in batches[0]}
     # The step runs the batches up to the last that has pairs: an epoch's last chunk is mostly empty batches.
     chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
     return chunk
@@ -83,8 +79,8 @@ class NegativeSamplingModel(keras.Model):
 
     A batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids / input_weights /
     input_update_weights (C, K) as a grid, or with input_examples (N,) packed; positive_ids / positive_weights
-    (C, K), noise_ids (C / G, S),
-    noise_weights (C,), learning_rate (). A chunk stacks batches (see `stack_batches`).
+    (C, K), noise_ids (C / G, S), noise_weights (C,), learning_rate (). A chunk stacks batches (see
+    `stack_batches`).
     """
 
     def __init__(self, input_rows, output_rows, dim, seed=1, **kwargs):

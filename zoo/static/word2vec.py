@@ -31,10 +31,9 @@ class Word2Vec:
     centre words are updated at once (sparse SGD on the rows they touch), taken from all over the epoch (see
     `batch_positions`) so that their updates are as good as independent. Skip-gram takes the centre word as
     input and its context words as outputs, as fastText does (gensim turns each pair the other way round; the
-    pairs are the same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole update, as gensim.
+    pairs are the same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole
+    update, as gensim.
     """
-
-    packed_inputs = False  # input rows as a grid, a few a centre word (FastText packs its n-gram rows)
 
     def __init__(self, mode="skipgram", dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
                  alpha=None, min_alpha=1e-4, batch_words=512, group=16, shared_negatives=16,
@@ -85,10 +84,7 @@ class Word2Vec:
         steps = self.steps_per_epoch()
 
         def generate():  # one stream over all epochs: fit draws `steps` chunks an epoch from one iterator
-            sizes = None  # a grid of input rows: every chunk has the same shapes
-            if self.packed_inputs:  # every chunk padded to the run's longest batch (rounded up to 64): one shape
-                longest = self.longest_batches(range(epoch_counter.epoch, self.epochs), steps * CHUNK_BATCHES)
-                sizes = {group: -(-count // 64) * 64 for group, count in longest.items()}
+            sizes = self.padded_sizes(range(epoch_counter.epoch, self.epochs), steps * CHUNK_BATCHES)
             for epoch in range(epoch_counter.epoch, self.epochs):
                 batches = self.epoch_batches(epoch, steps * CHUNK_BATCHES)
                 for _ in range(steps):
@@ -113,32 +109,10 @@ class Word2Vec:
         ids, sentence = corpus.ids[keep], corpus.sentence_ids()[keep]
         return rng, ids, sentence, rng.integers(1, self.window + 1, size=len(ids))
 
-    def word_rows(self):
-        """Each word's number of input rows (Word2Vec: 1; FastText: 1 + its n-grams)."""
-        return np.ones(len(self.corpus), np.int64)
-
-    def longest_batches(self, epochs, steps):
-        """The longest batch of `epochs` (`steps` batches each) in packed input rows: {"input": rows}. Counted
-        from the epochs' text, without making the batches, so that a run can pad to one size from its first step
-        and compile its step once."""
-        size, longest = self.batch_words, 1
-        rows_of_word = self.word_rows()
-        for epoch in epochs:
-            _, ids, sentence, reduced_window = self.epoch_text(epoch)
-            rows = rows_of_word[ids]
-            if self.mode == "cbow":  # the rows of the words at the context positions
-                position = np.arange(len(ids))
-                first = np.r_[True, sentence[1:] != sentence[:-1]]  # a sentence's first position
-                last = np.r_[sentence[1:] != sentence[:-1], True]
-                start = np.maximum.accumulate(np.where(first, position, 0))
-                end = np.minimum.accumulate(np.where(last, position, len(ids))[::-1])[::-1]  # its last position
-                left = np.minimum(reduced_window, position - start)
-                right = np.minimum(reduced_window, end - position)
-                before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
-                rows = before[position + right + 1] - before[position - left] - rows
-            layout = self.batch_positions(len(ids), steps)
-            longest = max(longest, int(np.r_[rows, 0][layout].sum(axis=1).max()))
-        return {"input": longest}
+    def padded_sizes(self, epochs, steps):
+        """The sizes `stack_batches` pads packed input rows to in a run; None: Word2Vec's input rows are a grid,
+        and every chunk has the same shapes."""
+        return None
 
     def batch_positions(self, length, steps):
         """The text positions of each batch's centre words, (steps, batch_words), for an epoch of `length` kept
