@@ -275,10 +275,17 @@ def test_a_corpus_file_that_is_not_utf8_names_the_line(tmp_path, trainer):
 def test_fasttext_vectors_of_unseen_words_come_from_the_trained_ngram_rows():
     trainer = FastText(bucket=3000, **SMALL).fit(planted_corpus(300), verbose=0)
     vectors = trainer.vectors
-    table, words = trainer.model.input_vectors.numpy(), len(trainer.corpus)
+    table, words = trainer.input_table(), len(trainer.corpus)
     from gensim.models.fasttext import ft_ngram_hashes  # the independent reference for fastText's n-grams
 
     expected = table[[words + h for h in ft_ngram_hashes("unseenword", 3, 6, 3000)]].mean(axis=0)
     np.testing.assert_allclose(vectors["unseenword"], expected, atol=1e-6)
     known = [trainer.corpus.index[WORDS[0]]] + [words + h for h in ft_ngram_hashes(WORDS[0], 3, 6, 3000)]
     np.testing.assert_allclose(vectors[WORDS[0]], table[known].mean(axis=0), atol=1e-6)
+    # The model trains only the used rows, packed: the same rows as fastText's table at gensim's hashes.
+    assert len(trainer.table_rows) < words + 3000 and trainer.model.input_vectors.shape[0] == len(trainer.table_rows)
+    first, end = trainer.row_starts[trainer.corpus.index[WORDS[0]]:][:2]
+    trained = trainer.model.input_vectors.numpy()[trainer.rows[first:end]]
+    np.testing.assert_array_equal(np.sort(trained, axis=0), np.sort(table[known], axis=0))
+    unused = np.setdiff1d(np.arange(words + 3000), trainer.table_rows)
+    assert 0 < np.abs(table[unused]).max() <= 0.5 / 24  # as initialised, uniform in +-0.5 / dim

