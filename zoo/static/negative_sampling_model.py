@@ -28,16 +28,19 @@ def stack_batches(batches, sizes=None):
     size: a run's padding never shrinks, so its step compiles few shapes (each compilation costs about a
     second), not one more for every smaller chunk. Every other array (Word2Vec's grids) has the same shape in
     every batch."""
+    padded = {}
     if np.ndim(batches[0]["input_ids"]) == 1:
         sizes = {} if sizes is None else sizes
         examples = len(batches[0]["noise_weights"])
         longest = max(len(batch["input_ids"]) for batch in batches)
         if longest > sizes.get("input", 0):
             sizes["input"] = padded_size(longest)
-        batches = [{**batch, **{key: np.pad(batch[key], (0, sizes["input"] - len(batch[key])),
-                                            constant_values=examples - 1 if value is None else value)
-                                for key, value in PACKED.items()}} for batch in batches]
-    chunk = {key: np.stack([batch[key] for batch in batches]) for key in batches[0]}
+        for key, value in PACKED.items():  # in place: np.pad, then np.stack, made an epoch 0.58 s, not 0.30
+            padded[key] = np.full((len(batches), sizes["input"]), examples - 1 if value is None else value,
+                                  batches[0][key].dtype)
+            for k, batch in enumerate(batches):
+                padded[key][k, :len(batch[key])] = batch[key]
+    chunk = {key: padded[key] if key in padded else np.stack([batch[key] for batch in batches]) for key in batches[0]}
     # The step runs the batches up to the last that has pairs: an epoch's last chunk is mostly empty batches.
     chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
     return chunk
