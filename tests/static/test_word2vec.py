@@ -11,7 +11,7 @@ from zoo.errors import ZooDataError, ZooInputError
 from zoo.static.corpus import Corpus
 from zoo.static.fasttext import FastText
 from zoo.static.glove import GloVe
-from zoo.static.negative_sampling_model import NegativeSamplingModel
+from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
 from zoo.static.word2vec import CHUNK_BATCHES, Word2Vec
 from zoo.vectors import pearson, rank
 
@@ -118,7 +118,7 @@ def test_the_hand_written_update_follows_the_gradient_of_the_loss():
                                      lambda: FastText(mode="cbow", bucket=3000, batch_words=64, min_count=1)],
                          ids=["skipgram", "cbow", "fasttext-skipgram", "fasttext-cbow"])
 def test_a_chunk_through_xla_updates_as_its_batches_one_by_one(trainer):
-    from zoo.static.negative_sampling_model import padded_size, stack_batches
+    from zoo.static.negative_sampling_model import padded_size
 
     trainer = trainer()
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
@@ -152,6 +152,7 @@ def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
     grid = next(trainer.epoch_batches(0, CHUNK_BATCHES))
     examples, slot = np.nonzero(grid["input_update_weights"] > -1)  # every cell, weight 0 ones too
+    grid = {k: v for k, v in grid.items() if k not in ("input_cells", "input_cell_weights")}  # CBOW's: grid only
     packed = {**grid, "input_ids": grid["input_ids"][examples, slot], "input_examples": examples.astype(np.int32),
               "input_weights": grid["input_weights"][examples, slot],
               "input_update_weights": grid["input_update_weights"][examples, slot]}
@@ -166,19 +167,44 @@ def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
     assert np.abs(grid_in.numpy() - start[0].numpy()).sum() > 1e-3
 
 
-@pytest.mark.parametrize("trainer", [lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
-                                     lambda: FastText(mode="cbow", bucket=5000, **SMALL)],
-                         ids=["fasttext-skipgram", "fasttext-cbow"])
-def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer):
+@pytest.mark.parametrize("trainer, packed", [(lambda: FastText(mode="skipgram", bucket=5000, **SMALL), "input_ids"),
+                                             (lambda: FastText(mode="cbow", bucket=5000, **SMALL), "input_ids"),
+                                             (lambda: Word2Vec(mode="cbow", **SMALL), "input_cells")],
+                         ids=["fasttext-skipgram", "fasttext-cbow", "cbow"])
+def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer, packed):
     trainer = trainer()
     trainer.sample = 1e-2  # subsampling on: each epoch keeps other words, so its batches differ
     trainer.corpus = Corpus.build(planted_corpus(300), min_count=1, progress=False)
     trainer.build_model()  # FastText's n-gram rows
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
-    longest = max(len(batch["input_ids"]) for epoch in range(trainer.epochs)
+    longest = max(len(batch[packed]) for epoch in range(trainer.epochs)
                   for batch in trainer.epoch_batches(epoch, steps))
-    assert longest > 2 * trainer.batch_words  # n-gram rows: several a word
-    assert trainer.longest_batches(range(trainer.epochs), steps) == {"input": longest}
+    assert longest > 2 * trainer.batch_words  # n-gram rows or context words: several a centre word
+    group = "input" if isinstance(trainer, FastText) else "cells"
+    assert trainer.padded_sizes(range(trainer.epochs), steps) == {group: -(-longest // 64) * 64}
+    if isinstance(trainer, FastText):
+        assert trainer.longest_batches(range(trainer.epochs), steps) == {"input": longest}
+
+
+def test_cbow_scatters_only_the_input_cells_that_hold_pairs_and_that_changes_nothing():
+    trainer = Word2Vec(mode="cbow", batch_words=64, min_count=1)
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    listed = next(trainer.epoch_batches(0, CHUNK_BATCHES))
+    np.testing.assert_array_equal(listed["input_cells"], np.flatnonzero(listed["input_update_weights"]))
+    assert 0 < len(listed["input_cells"]) < listed["input_ids"].size  # reduced windows leave cells empty
+    every_cell = {k: v for k, v in listed.items() if k not in ("input_cells", "input_cell_weights")}
+    padded = stack_batches([listed], {"cells": len(listed["input_cells"]) + 64})  # padding weighs nothing
+    padded = {k: v[0] for k, v in padded.items() if k != "batches"}
+    model = trainer.build_model()
+    model.output_vectors.assign(np.random.default_rng(0).normal(0, 0.1, model.output_vectors.shape))
+    start = (model.input_vectors.value, model.output_vectors.value)
+    results = [model.update({k: tf.constant(v) for k, v in batch.items()}, *start)
+               for batch in (listed, every_cell, padded)]
+    for ours, theirs in zip(results[0], results[1]):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)
+    for ours, theirs in zip(results[2], results[1]):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)
+    assert np.abs(results[0][1].numpy() - start[0].numpy()).sum() > 1e-3
 
 
 @pytest.mark.parametrize("length, steps", [(1000, 20), (1024, 16), (17, 3), (0, 2)])

@@ -68,30 +68,12 @@ class FastText(Word2Vec):
     def padded_sizes(self, epochs, steps):
         """Every chunk's packed input rows padded to the run's longest batch, rounded up to 64: one shape, one
         compilation."""
-        return {"input": -(-self.longest_batches(epochs, steps)["input"] // 64) * 64}
+        return {"input": -(-max(self.longest_batches(epochs, steps)["input"], 1) // 64) * 64}
 
     def longest_batches(self, epochs, steps):
-        """The longest batch of `epochs` (`steps` batches each) in packed input rows: {"input": rows}. Counted
-        from the epochs' text, without making the batches, so that a run can pad to one size from its first step
-        and compile its step once."""
-        size, longest = self.batch_words, 1
+        """The longest batch of `epochs` (`steps` batches each) in packed input rows: {"input": rows}."""
         rows_of_word = np.diff(self.row_starts)  # 1 + each word's n-gram count
-        for epoch in epochs:
-            _, ids, sentence, reduced_window = self.epoch_text(epoch)
-            rows = rows_of_word[ids]
-            if self.mode == "cbow":  # the rows of the words at the context positions
-                position = np.arange(len(ids))
-                first = np.r_[True, sentence[1:] != sentence[:-1]]  # a sentence's first position
-                last = np.r_[sentence[1:] != sentence[:-1], True]
-                start = np.maximum.accumulate(np.where(first, position, 0))
-                end = np.minimum.accumulate(np.where(last, position, len(ids))[::-1])[::-1]  # its last position
-                left = np.minimum(reduced_window, position - start)
-                right = np.minimum(reduced_window, end - position)
-                before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
-                rows = before[position + right + 1] - before[position - left] - rows
-            layout = self.batch_positions(len(ids), steps)
-            longest = max(longest, int(np.r_[rows, 0][layout].sum(axis=1).max()))
-        return {"input": longest}
+        return {"input": max(self.batch_sums(epoch, steps, rows_of_word) for epoch in epochs)}
 
     def expand(self, words, examples):
         """The input rows of `words` (word row, then n-gram rows), and the example each row belongs to."""
@@ -104,6 +86,7 @@ class FastText(Word2Vec):
         if self.mode == "skipgram":  # the input words: the centre words, or each pair's context word
             words, examples = centre, np.arange(len(centre))
         else:
+            del batch["input_cells"], batch["input_cell_weights"]  # the input rows are packed, not a grid
             examples, slot = np.nonzero(pairs)
             words = window_ids[examples, slot]
         rows, row_examples, lengths = self.expand(words, examples)

@@ -11,8 +11,11 @@ def _inside(scores):
     return tf.cast(tf.abs(scores) < MAX_EXP, scores.dtype)
 
 
-# The packed input arrays (one row each): key -> the value its padding rows get (None: the last example).
-PACKED = {"input_ids": 0, "input_examples": None, "input_weights": 0.0, "input_update_weights": 0.0}
+# The packed arrays (one row each, a different number a batch): key -> (its group, which shares one padded size;
+# the value its padding rows get, None: the last example). FastText's input rows; CBOW's list of the input cells
+# that hold pairs (see `_cells_with_pairs`).
+PACKED = {"input_ids": ("input", 0), "input_examples": ("input", None), "input_weights": ("input", 0.0),
+          "input_update_weights": ("input", 0.0), "input_cells": ("cells", 0), "input_cell_weights": ("cells", 0.0)}
 
 
 def padded_size(length):
@@ -21,29 +24,42 @@ def padded_size(length):
 
 
 def stack_batches(batches, sizes=None):
-    """Batches as one chunk, every array stacked: (batches, ...). Packed input rows (FastText's, (N,) a batch)
-    are padded first, with rows that weigh nothing and belong to the last example (example numbers stay sorted),
-    to the size in `sizes["input"]` (the size so far in this run; FastText starts it at its run's longest batch,
-    see FastText.padded_sizes), or to `padded_size` of the chunk's longest if that is longer, which raises the
-    size: a run's padding never shrinks, so its step compiles few shapes (each compilation costs about a
-    second), not one more for every smaller chunk. Every other array (Word2Vec's grids) has the same shape in
-    every batch."""
+    """Batches as one chunk, every array stacked: (batches, ...). Packed arrays (PACKED: FastText's input rows,
+    CBOW's input cells; (N,) a batch) are padded first, with rows that weigh nothing (and belong to the last
+    example, so that example numbers stay sorted), to their group's size in `sizes` (the size so far in this run;
+    the trainers start it at their run's longest batch, see Word2Vec.padded_sizes), or to `padded_size` of the
+    chunk's longest if that is longer, which raises the size: a run's padding never shrinks, so its step compiles
+    few shapes (each compilation costs about a second), not one more for every smaller chunk. Every other array
+    (the grids) has the same shape in every batch."""
+    sizes = {} if sizes is None else sizes
+    examples = len(batches[0]["noise_weights"])
+    packed = {key: group for key, (group, _) in PACKED.items() if key in batches[0] and np.ndim(batches[0][key]) == 1}
     padded = {}
-    if np.ndim(batches[0]["input_ids"]) == 1:
-        sizes = {} if sizes is None else sizes
-        examples = len(batches[0]["noise_weights"])
-        longest = max(len(batch["input_ids"]) for batch in batches)
-        if longest > sizes.get("input", 0):
-            sizes["input"] = padded_size(longest)
-        for key, value in PACKED.items():  # in place: np.pad, then np.stack, made an epoch 0.58 s, not 0.30
-            padded[key] = np.full((len(batches), sizes["input"]), examples - 1 if value is None else value,
-                                  batches[0][key].dtype)
-            for k, batch in enumerate(batches):
-                padded[key][k, :len(batch[key])] = batch[key]
+    for group in sorted(set(packed.values())):
+        longest = max(len(batch[key]) for batch in batches for key in packed if packed[key] == group)
+        if longest > sizes.get(group, 0):
+            sizes[group] = padded_size(longest)
+    for key, group in packed.items():  # in place: np.pad, then np.stack, made an epoch 0.58 s, not 0.30
+        value = PACKED[key][1]
+        padded[key] = np.full((len(batches), sizes[group]), examples - 1 if value is None else value,
+                              batches[0][key].dtype)
+        for k, batch in enumerate(batches):
+            padded[key][k, :len(batch[key])] = batch[key]
     chunk = {key: padded[key] if key in padded else np.stack([batch[key] for batch in batches]) for key in batches[0]}
     # The step runs the batches up to the last that has pairs: an epoch's last chunk is mostly empty batches.
     chunk["batches"] = np.int32(np.max(np.nonzero(chunk["noise_weights"].any(axis=1))[0], initial=-1) + 1)
     return chunk
+
+
+def _cells_with_pairs(batch, side, updates):
+    """The (ids, update rows) of a grid side ("positive" or "input") to scatter: every cell, or where the batch
+    lists the cells that hold pairs (`{side}_cells`, flat indices into the grid, padded with cells of weight 0 in
+    `{side}_cell_weights`), only those."""
+    ids, updates = tf.reshape(batch[f"{side}_ids"], [-1]), tf.reshape(updates, [-1, updates.shape[-1]])
+    if f"{side}_cells" not in batch:
+        return ids, updates
+    cells = batch[f"{side}_cells"]
+    return tf.gather(ids, cells), tf.gather(updates, cells) * batch[f"{side}_cell_weights"][:, None]
 
 
 def _sum_by_example(rows, examples, count):
@@ -147,13 +163,15 @@ class NegativeSamplingModel(keras.Model):
 
         # One scatter for the positive and the noise rows: the step is 1.2x faster under XLA than with two.
         noise_update = tf.matmul(noise_gradient, grouped_hidden, transpose_a=True)  # (C / G, S, dim)
-        output_ids = tf.concat([tf.reshape(batch["positive_ids"], [-1]), tf.reshape(noise_ids, [-1])], 0)
+        positive_ids, positive_update = _cells_with_pairs(batch, "positive",
+                                                          positive_gradient[..., None] * hidden[:, None])
+        output_ids = tf.concat([positive_ids, tf.reshape(noise_ids, [-1])], 0)
         outputs = tf.tensor_scatter_nd_add(outputs, output_ids[:, None], tf.concat(
-            [tf.reshape(positive_gradient[..., None] * hidden[:, None], [-1, self.dim]),
-             tf.reshape(noise_update, [-1, self.dim])], 0))
+            [positive_update, tf.reshape(noise_update, [-1, self.dim])], 0))
         if grid:
-            inputs = tf.tensor_scatter_nd_add(inputs, tf.reshape(batch["input_ids"], [-1, 1]), tf.reshape(
-                batch["input_update_weights"][..., None] * hidden_gradient[:, None], [-1, self.dim]))
+            input_ids, input_update = _cells_with_pairs(
+                batch, "input", batch["input_update_weights"][..., None] * hidden_gradient[:, None])
+            inputs = tf.tensor_scatter_nd_add(inputs, input_ids[:, None], input_update)
         else:
             inputs = tf.tensor_scatter_nd_add(inputs, batch["input_ids"][:, None], tf.gather(
                 hidden_gradient, batch["input_examples"]) * batch["input_update_weights"][:, None])

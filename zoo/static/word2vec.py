@@ -110,9 +110,31 @@ class Word2Vec:
         return rng, ids, sentence, rng.integers(1, self.window + 1, size=len(ids))
 
     def padded_sizes(self, epochs, steps):
-        """The sizes `stack_batches` pads packed input rows to in a run; None: Word2Vec's input rows are a grid,
-        and every chunk has the same shapes."""
-        return None
+        """The sizes `stack_batches` pads packed arrays to in a run (`epochs`, `steps` batches each), counted
+        ahead from the epochs' text: one shape, one compilation. Word2Vec's grids need none; CBOW lists the input
+        cells that hold pairs (a batch's context words), padded to the run's most, rounded up to 64."""
+        if self.mode == "skipgram":
+            return None
+        most = max(self.batch_sums(epoch, steps, np.ones(len(self.corpus), np.int64)) for epoch in epochs)
+        return {"cells": -(-max(most, 1) // 64) * 64}
+
+    def batch_sums(self, epoch, steps, rows_of_word):
+        """The most, over the batches of `epoch`, of the input rows a batch holds when each word has
+        `rows_of_word` rows: the centre words' (skip-gram) or their context words' (CBOW). Computed from the
+        epoch's text, without making its batches."""
+        _, ids, sentence, reduced_window = self.epoch_text(epoch)
+        rows = rows_of_word[ids]
+        if self.mode == "cbow":  # the rows of the words at the context positions, within the sentence
+            position = np.arange(len(ids))
+            first = np.r_[True, sentence[1:] != sentence[:-1]]  # a sentence's first position
+            last = np.r_[sentence[1:] != sentence[:-1], True]
+            start = np.maximum.accumulate(np.where(first, position, 0))
+            end = np.minimum.accumulate(np.where(last, position, len(ids))[::-1])[::-1]  # its last position
+            left = np.minimum(reduced_window, position - start)
+            right = np.minimum(reduced_window, end - position)
+            before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
+            rows = before[position + right + 1] - before[position - left] - rows
+        return int(np.r_[rows, 0][self.batch_positions(len(ids), steps)].sum(axis=1).max())
 
     def batch_positions(self, length, steps):
         """The text positions of each batch's centre words, (steps, batch_words), for an epoch of `length` kept
@@ -176,9 +198,11 @@ class Word2Vec:
             }
         # CBOW: input the mean of the context words (each gets the whole update); positive: the centre word.
         has_context = (count > 0).astype(np.float32)
+        cells = np.flatnonzero(pairs).astype(np.int32)  # only these are scattered (see NegativeSamplingModel)
         return {
             "input_ids": window_ids, "input_weights": (pairs / np.maximum(count, 1)[:, None]).astype(np.float32),
             "input_update_weights": pairs.astype(np.float32),
+            "input_cells": cells, "input_cell_weights": np.ones(len(cells), np.float32),
             "positive_ids": centre[:, None], "positive_weights": has_context[:, None],
             "noise_ids": noise_ids, "noise_weights": has_context * per_pair, "learning_rate": rate,
         }
