@@ -279,6 +279,15 @@ def test_save_and_load_round_trip(tmp_path, kind):
         np.testing.assert_array_equal(loaded.vectors["unseen"], trained.vectors["unseen"])
 
 
+def test_loading_weights_of_another_shape_names_the_file(tmp_path):
+    trained = FastText(bucket=3000, **dict(SMALL, epochs=1)).fit(planted_corpus(200), verbose=0)
+    folder = trained.save(tmp_path / "model")
+    whole = trained.input_table()  # fastText's whole table, as a FastText saved before it trained used rows only
+    np.savez(folder / "weights.npz", input_vectors=whole, output_vectors=trained.model.output_vectors.numpy())
+    with pytest.raises(ZooDataError, match=r"weights.npz: input_vectors is \(3096, 24\), but this FastText"):
+        Word2Vec.load(folder)
+
+
 @pytest.mark.parametrize("corpus, message", [
     ([], "the corpus is empty"),
     ([["a", "b"], ["c"]], "0 word(s) occurring min_count=5"),

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import ZooDataError
 from zoo.static.corpus import Corpus
 from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
 from zoo.static.trainer_support import training_callbacks, write_folder
@@ -241,6 +242,11 @@ class Word2Vec:
         trainer.corpus = Corpus(words, [int(n) for n in counts], np.zeros(0, np.int32), np.zeros(0, np.int64))
         trainer.model = trainer.build_model()
         weights = np.load(folder / "weights.npz")
-        trainer.model.input_vectors.assign(weights["input_vectors"])
-        trainer.model.output_vectors.assign(weights["output_vectors"])
+        for name in ("input_vectors", "output_vectors"):
+            expected = tuple(getattr(trainer.model, name).shape)
+            if weights[name].shape != expected:  # e.g. a FastText saved whole, before it trained its used rows only
+                raise ZooDataError(folder / "weights.npz", f"{name} is {weights[name].shape}, but this "
+                                   f"{kind.__name__}'s vocabulary and settings make {expected}: saved by another "
+                                   "version; train again")
+            getattr(trainer.model, name).assign(weights[name])
         return trainer
