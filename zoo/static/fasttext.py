@@ -61,7 +61,9 @@ class FastText(Word2Vec):
         keep their initial values (uniform in +-0.5/dim, as the trained ones started), which unseen words'
         n-grams may hash to."""
         dim, rows = self.dim, len(self.corpus) + self.bucket
-        table = np.random.default_rng([self.seed, rows]).uniform(-0.5 / dim, 0.5 / dim, (rows, dim)).astype(np.float32)
+        table = np.random.default_rng([self.seed, rows]).random((rows, dim), np.float32)  # float32: 2M buckets
+        table -= np.float32(0.5)
+        table /= np.float32(dim)  # uniform in +-0.5/dim, in place
         table[self.table_rows] = self.model.input_vectors.numpy()
         return table
 
@@ -73,7 +75,7 @@ class FastText(Word2Vec):
     def longest_batches(self, epochs, steps):
         """The longest batch of `epochs` (`steps` batches each) in packed input rows: {"input": rows}."""
         rows_of_word = np.diff(self.row_starts)  # 1 + each word's n-gram count
-        return {"input": max(self.batch_sums(epoch, steps, rows_of_word) for epoch in epochs)}
+        return {"input": max(self.most_batch_rows(epoch, steps, rows_of_word) for epoch in epochs)}
 
     def expand(self, words, examples):
         """The input rows of `words` (word row, then n-gram rows), and the example each row belongs to."""

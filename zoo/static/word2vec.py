@@ -116,13 +116,13 @@ class Word2Vec:
         cells that hold pairs (a batch's context words), padded to the run's most, rounded up to 64."""
         if self.mode == "skipgram":
             return None
-        most = max(self.batch_sums(epoch, steps, np.ones(len(self.corpus), np.int64)) for epoch in epochs)
+        most = max(self.most_batch_rows(epoch, steps, np.ones(len(self.corpus), np.int64)) for epoch in epochs)
         return {"cells": -(-max(most, 1) // 64) * 64}
 
-    def batch_sums(self, epoch, steps, rows_of_word):
-        """The most, over the batches of `epoch`, of the input rows a batch holds when each word has
-        `rows_of_word` rows: the centre words' (skip-gram) or their context words' (CBOW). Computed from the
-        epoch's text, without making its batches."""
+    def most_batch_rows(self, epoch, steps, rows_of_word):
+        """The most input rows a batch of `epoch` holds (`steps` batches) when each word has `rows_of_word` rows:
+        its centre words' (skip-gram) or their context words' (CBOW). Counted from the epoch's text, without
+        making its batches, so that a run pads to one size from its first step and compiles once."""
         _, ids, sentence, reduced_window = self.epoch_text(epoch)
         rows = rows_of_word[ids]
         if self.mode == "cbow":  # the rows of the words at the context positions, within the sentence
