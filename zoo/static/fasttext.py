@@ -67,15 +67,9 @@ class FastText(Word2Vec):
         table[self.table_rows] = self.model.input_vectors.numpy()
         return table
 
-    def padded_sizes(self, epochs, steps):
-        """Every chunk's packed input rows padded to the run's longest batch, rounded up to 64: one shape, one
-        compilation."""
-        return {"input": -(-max(self.longest_batches(epochs, steps)["input"], 1) // 64) * 64}
-
-    def longest_batches(self, epochs, steps):
-        """The longest batch of `epochs` (`steps` batches each) in packed input rows: {"input": rows}."""
-        rows_of_word = np.diff(self.row_starts)  # 1 + each word's n-gram count
-        return {"input": max(self.most_batch_rows(epoch, steps, rows_of_word) for epoch in epochs)}
+    def packed_rows(self):
+        """The packed input rows (see Word2Vec.padded_sizes): 1 + each word's n-gram count."""
+        return "input", np.diff(self.row_starts)
 
     def expand(self, words, examples):
         """The input rows of `words` (word row, then n-gram rows), and the example each row belongs to."""

@@ -111,13 +111,20 @@ class Word2Vec:
         return rng, ids, sentence, rng.integers(1, self.window + 1, size=len(ids))
 
     def padded_sizes(self, epochs, steps):
-        """The sizes `stack_batches` pads packed arrays to in a run (`epochs`, `steps` batches each), counted
-        ahead from the epochs' text: one shape, one compilation. Word2Vec's grids need none; CBOW lists the input
-        cells that hold pairs (a batch's context words), padded to the run's most, rounded up to 64."""
-        if self.mode == "skipgram":
+        """The sizes `stack_batches` pads packed arrays to in a run (`epochs`, `steps` batches each): the run's
+        most a batch, rounded up to 64, counted ahead from the epochs' text: one shape, one compilation. None when
+        nothing is packed."""
+        packed = self.packed_rows()
+        if packed is None:
             return None
-        most = max(self.most_batch_rows(epoch, steps, np.ones(len(self.corpus), np.int64)) for epoch in epochs)
-        return {"cells": -(-max(most, 1) // 64) * 64}
+        group, rows_of_word = packed
+        most = max(self.most_batch_rows(epoch, steps, rows_of_word) for epoch in epochs)
+        return {group: -(-max(most, 1) // 64) * 64}
+
+    def packed_rows(self):
+        """(the PACKED group of this trainer's packed arrays, their rows for each word), or None: skip-gram's
+        arrays are all grids; CBOW lists the input cells that hold pairs, one a context word."""
+        return None if self.mode == "skipgram" else ("cells", np.ones(len(self.corpus), np.int64))
 
     def most_batch_rows(self, epoch, steps, rows_of_word):
         """The most input rows a batch of `epoch` holds (`steps` batches) when each word has `rows_of_word` rows:
