@@ -167,23 +167,38 @@ def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
     assert np.abs(grid_in.numpy() - start[0].numpy()).sum() > 1e-3
 
 
-@pytest.mark.parametrize("trainer, packed", [(lambda: FastText(mode="skipgram", bucket=5000, **SMALL), "input_ids"),
-                                             (lambda: FastText(mode="cbow", bucket=5000, **SMALL), "input_ids"),
-                                             (lambda: Word2Vec(mode="cbow", **SMALL), "input_cells")],
-                         ids=["fasttext-skipgram", "fasttext-cbow", "cbow"])
-def test_the_sizes_counted_ahead_are_the_longest_batches_of_the_run(trainer, packed):
-    trainer = trainer()
+@pytest.mark.parametrize("mode", ["skipgram", "cbow"])
+def test_fasttext_pads_to_the_longest_batch_of_the_run_counted_ahead(mode):
+    trainer = FastText(mode=mode, bucket=5000, **SMALL)
     trainer.sample = 1e-2  # subsampling on: each epoch keeps other words, so its batches differ
     trainer.corpus = Corpus.build(planted_corpus(300), min_count=1, progress=False)
-    trainer.build_model()  # FastText's n-gram rows
+    trainer.build_model()  # the n-gram rows
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
-    longest = max(len(batch[packed]) for epoch in range(trainer.epochs)
+    longest = max(len(batch["input_ids"]) for epoch in range(trainer.epochs)
                   for batch in trainer.epoch_batches(epoch, steps))
-    assert longest > 2 * trainer.batch_words  # n-gram rows or context words: several a centre word
-    group, rows_of_word = trainer.packed_rows()
-    assert group == ("input" if isinstance(trainer, FastText) else "cells")
-    assert max(trainer.most_batch_rows(epoch, steps, rows_of_word) for epoch in range(trainer.epochs)) == longest
-    assert trainer.padded_sizes(range(trainer.epochs), steps) == {group: -(-longest // 64) * 64}
+    assert longest > 2 * trainer.batch_words  # n-gram rows: several a centre word
+    assert trainer.padded_sizes(range(trainer.epochs), steps) == {"input": -(-longest // 64) * 64}
+
+
+@pytest.mark.parametrize("window", [1, 2, 5])
+def test_cbow_pads_its_listed_cells_to_a_bound_no_batch_of_the_run_passes(window):
+    trainer = Word2Vec(mode="cbow", **dict(SMALL, window=window))
+    trainer.sample = 0  # every word kept: the most cells
+    planted = planted_corpus(300)
+    long_sentences = [sum(planted[k:k + 30], []) for k in range(0, len(planted), 30)]  # few sentence edges
+    trainer.corpus = Corpus.build(long_sentences, min_count=1, progress=False)
+    steps = trainer.steps_per_epoch() * CHUNK_BATCHES
+    cells = [len(batch["input_cells"]) for epoch in range(trainer.epochs)
+             for batch in trainer.epoch_batches(epoch, steps)]
+    size = trainer.padded_sizes(range(trainer.epochs), steps)["cells"]
+    grid = trainer.batch_words * 2 * window
+    # The bound, worked out here by enumeration: 2 r for r uniform on 1..window; the mean plus 6 deviations.
+    mean = trainer.batch_words * sum(2 * r for r in range(1, window + 1)) / window
+    variance = trainer.batch_words * (sum((2 * r) ** 2 for r in range(1, window + 1)) / window
+                                      - (mean / trainer.batch_words) ** 2)
+    assert size == min(-(-int(np.ceil(mean + 6 * variance ** 0.5)) // 64) * 64, grid)
+    assert max(cells) <= size <= grid
+    assert max(cells) > 0.8 * mean  # full batches of long sentences: near the mean, so the bound is no loose guess
 
 
 def test_cbow_scatters_only_the_input_cells_that_hold_pairs_and_that_changes_nothing():

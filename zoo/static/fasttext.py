@@ -67,9 +67,13 @@ class FastText(Word2Vec):
         table[self.table_rows] = self.model.input_vectors.numpy()
         return table
 
-    def packed_rows(self):
-        """The packed input rows (see Word2Vec.padded_sizes): 1 + each word's n-gram count."""
-        return "input", np.diff(self.row_starts)
+    def padded_sizes(self, epochs, steps):
+        """The size `stack_batches` pads the packed input rows to (see Word2Vec.padded_sizes): the run's most a
+        batch, counted ahead from the epochs' text (a word's rows: 1 + its n-grams, which vary too much for a
+        bound from their mean), rounded up to 64."""
+        rows_of_word = np.diff(self.row_starts)
+        most = max(self.most_batch_rows(epoch, steps, rows_of_word) for epoch in epochs)
+        return {"input": -(-max(most, 1) // 64) * 64}
 
     def expand(self, words, examples):
         """The input rows of `words` (word row, then n-gram rows), and the example each row belongs to."""
