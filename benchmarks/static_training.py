@@ -39,7 +39,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default="wiki-excerpt+lee")
     parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--bucket", type=int, default=200_000, help="FastText n-gram rows, both trainers")
+    parser.add_argument("--bucket", type=int, default=200_000,
+                        help="FastText n-gram rows, both trainers (fastText's and gensim's default: 2,000,000)")
     parser.add_argument("--algorithms", default="skipgram,cbow,fasttext,glove")
     parser.add_argument("--batch-words", type=int, default=512, help="zoo's centre words a step")
     return parser.parse_args()

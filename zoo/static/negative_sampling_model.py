@@ -27,10 +27,10 @@ def stack_batches(batches, sizes=None):
     """Batches as one chunk, every array stacked: (batches, ...). Packed arrays (PACKED: FastText's input rows,
     CBOW's input cells; (N,) a batch) are padded first, with rows that weigh nothing (and belong to the last
     example, so that example numbers stay sorted), to their group's size in `sizes` (the size so far in this run;
-    the trainers start it at their run's longest batch, see Word2Vec.padded_sizes), or to `padded_size` of the
-    chunk's longest if that is longer, which raises the size: a run's padding never shrinks, so its step compiles
-    few shapes (each compilation costs about a second), not one more for every smaller chunk. Every other array
-    (the grids) has the same shape in every batch."""
+    the trainers start it at a size no batch of their run passes, see Word2Vec.padded_sizes), or to
+    `padded_size` of the chunk's longest if that is longer, which raises the size: a run's padding never shrinks,
+    so its step compiles few shapes (each compilation costs about a second), not one more for every smaller
+    chunk. Every other array (the grids) has the same shape in every batch."""
     sizes = {} if sizes is None else sizes
     examples = len(batches[0]["noise_weights"])
     packed = {key: group for key, (group, _) in PACKED.items() if key in batches[0] and np.ndim(batches[0][key]) == 1}
@@ -89,8 +89,8 @@ class NegativeSamplingModel(keras.Model):
     - a group of `group` consecutive examples shares its noise words, so that the noise part is small matrix
       products instead of one row gather and scatter per pair and noise word;
     - the whole step is compiled by XLA (`jit_compile=True`: its gathers and scatters are about 3x TensorFlow's
-      kernels here; the packed rows are padded to a run's longest batch, see `stack_batches`, so that it
-      compiles once);
+      kernels here; the packed rows are padded to a size no batch of the run passes, see `stack_batches`, so
+      that it compiles once);
     - a grid's cells are computed in full, but CBOW scatters only the input cells that hold pairs, which it
       lists (`input_cells`, about 3,300 of 5,120): XLA's scatter costs about 3x its gather a row here (0.30-0.42
       against 0.14 ms for 5,120 rows), and the CBOW step ran 4-12% faster, best of 15 (three runs: 0.450 /
