@@ -201,6 +201,34 @@ def test_cbow_pads_its_listed_cells_to_a_bound_no_batch_of_the_run_passes(window
     assert max(cells) > 0.8 * mean  # full batches of long sentences: near the mean, so the bound is no loose guess
 
 
+def test_fasttext_packs_the_rows_of_distinct_centre_words_once_and_that_changes_nothing():
+    trainer = FastText(mode="skipgram", bucket=3000, batch_words=64, min_count=1)
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    model = trainer.build_model()
+    rng = np.random.default_rng(0)
+    centre = np.repeat(rng.integers(0, len(trainer.corpus), 32), 2).astype(np.int32)  # each word twice or more
+    window_ids = rng.integers(0, len(trainer.corpus), (64, 6)).astype(np.int32)
+    pairs = rng.random((64, 6)) < 0.7
+    noise_ids = rng.integers(0, len(trainer.corpus), (4, 16)).astype(np.int32)
+    distinct = trainer.examples(centre, window_ids, pairs, noise_ids, np.float32(0.05))
+    np.testing.assert_array_equal(np.unique(centre)[distinct["input_slots"]], centre)
+    # The same batch with every centre word's rows packed for it, as an own example.
+    rows, examples, lengths = trainer.expand(centre, np.arange(len(centre)))
+    every = {**{k: v for k, v in distinct.items() if k != "input_slots"}, "input_ids": rows,
+             "input_examples": examples.astype(np.int32),
+             "input_weights": np.repeat(1 / lengths, lengths).astype(np.float32),
+             "input_update_weights": np.ones(len(rows), np.float32)}
+    assert len(distinct["input_ids"]) <= len(rows) / 2
+    model.output_vectors.assign(rng.normal(0, 0.1, model.output_vectors.shape))
+    start = (model.input_vectors.value, model.output_vectors.value)
+    (loss_d, in_d, out_d), (loss_e, in_e, out_e) = [
+        model.update({k: tf.constant(v) for k, v in batch.items()}, *start) for batch in (distinct, every)]
+    np.testing.assert_allclose(in_d.numpy(), in_e.numpy(), atol=1e-6)
+    np.testing.assert_allclose(out_d.numpy(), out_e.numpy(), atol=1e-6)
+    np.testing.assert_allclose(loss_d.numpy(), loss_e.numpy(), rtol=1e-5)
+    assert np.abs(in_d.numpy() - start[0].numpy()).sum() > 1e-3
+
+
 def test_cbow_scatters_only_the_input_cells_that_hold_pairs_and_that_changes_nothing():
     trainer = Word2Vec(mode="cbow", batch_words=64, min_count=1)
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)

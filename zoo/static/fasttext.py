@@ -83,14 +83,16 @@ class FastText(Word2Vec):
 
     def examples(self, centre, window_ids, pairs, noise_ids, rate):
         batch = super().examples(centre, window_ids, pairs, noise_ids, rate)
-        if self.mode == "skipgram":  # the input words: the centre words, or each pair's context word
-            words, examples = centre, np.arange(len(centre))
+        if self.mode == "skipgram":  # the input words: the batch's distinct centre words, one slot each
+            words, slots = np.unique(centre, return_inverse=True)
+            examples = np.arange(len(words))
+            batch["input_slots"] = slots.astype(np.int32)
         else:
             del batch["input_cells"], batch["input_cell_weights"]  # the input rows are packed, not a grid
             examples, slot = np.nonzero(pairs)
             words = window_ids[examples, slot]
         rows, row_examples, lengths = self.expand(words, examples)
-        if self.mode == "skipgram":  # the mean of the centre word's rows
+        if self.mode == "skipgram":  # the mean of the centre word's rows (see NegativeSamplingModel: slots)
             weights = np.repeat(1 / lengths, lengths)
         else:  # CBOW: the mean of all rows of all context words (as gensim pools them)
             per_example = np.bincount(row_examples, minlength=len(centre))

@@ -130,20 +130,24 @@ class Word2Vec:
 
     def most_batch_rows(self, epoch, steps, rows_of_word):
         """The most input rows a batch of `epoch` holds (`steps` batches) when each word has `rows_of_word` rows:
-        its centre words' (skip-gram) or their context words' (CBOW). Counted from the epoch's text, without
-        making its batches (FastText's padded sizes)."""
+        its distinct centre words' (skip-gram) or its context words' (CBOW). Counted from the epoch's text,
+        without making its batches (FastText's padded sizes)."""
         _, ids, sentence, reduced_window = self.epoch_text(epoch)
+        if self.mode == "skipgram":  # each batch's words sorted: a word counts where it first appears
+            words = np.sort(np.r_[ids, -1][self.batch_positions(len(ids), steps)], axis=1)
+            first = np.c_[np.ones((len(words), 1), bool), words[:, 1:] != words[:, :-1]] & (words >= 0)
+            return int(np.where(first, rows_of_word[words], 0).sum(axis=1).max())
+        # CBOW: the rows of the words at the context positions, within the sentence
         rows = rows_of_word[ids]
-        if self.mode == "cbow":  # the rows of the words at the context positions, within the sentence
-            position = np.arange(len(ids))
-            first = np.r_[True, sentence[1:] != sentence[:-1]]  # a sentence's first position
-            last = np.r_[sentence[1:] != sentence[:-1], True]
-            start = np.maximum.accumulate(np.where(first, position, 0))
-            end = np.minimum.accumulate(np.where(last, position, len(ids))[::-1])[::-1]  # its last position
-            left = np.minimum(reduced_window, position - start)
-            right = np.minimum(reduced_window, end - position)
-            before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
-            rows = before[position + right + 1] - before[position - left] - rows
+        position = np.arange(len(ids))
+        first = np.r_[True, sentence[1:] != sentence[:-1]]  # a sentence's first position
+        last = np.r_[sentence[1:] != sentence[:-1], True]
+        start = np.maximum.accumulate(np.where(first, position, 0))
+        end = np.minimum.accumulate(np.where(last, position, len(ids))[::-1])[::-1]  # its last position
+        left = np.minimum(reduced_window, position - start)
+        right = np.minimum(reduced_window, end - position)
+        before = np.r_[0, np.cumsum(rows)]  # rows of the words before each position
+        rows = before[position + right + 1] - before[position - left] - rows
         return int(np.r_[rows, 0][self.batch_positions(len(ids), steps)].sum(axis=1).max())
 
     def batch_positions(self, length, steps):
