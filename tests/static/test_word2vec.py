@@ -145,6 +145,20 @@ def test_a_chunk_through_xla_updates_as_its_batches_one_by_one(trainer):
     assert np.abs(outputs.numpy()).sum() > 0.01
 
 
+def assert_same_updates(model, reference, *others):
+    """`model.update` on each batch of `others` gives the tables and loss it gives on `reference`, from one start
+    (output rows random, so that inputs move too), and the inputs do move."""
+    model.output_vectors.assign(np.random.default_rng(0).normal(0, 0.1, model.output_vectors.shape))
+    start = (model.input_vectors.value, model.output_vectors.value)
+    expected = model.update({k: tf.constant(v) for k, v in reference.items()}, *start)
+    for batch in others:
+        loss, inputs, outputs = model.update({k: tf.constant(v) for k, v in batch.items()}, *start)
+        np.testing.assert_allclose(inputs.numpy(), expected[1].numpy(), atol=1e-6)
+        np.testing.assert_allclose(outputs.numpy(), expected[2].numpy(), atol=1e-6)
+        np.testing.assert_allclose(loss.numpy(), expected[0].numpy(), rtol=1e-5)
+    assert np.abs(expected[1].numpy() - start[0].numpy()).sum() > 1e-3
+
+
 @pytest.mark.parametrize("mode", ["skipgram", "cbow"])
 def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
     """Word2Vec's grid of input rows against the packed form, which the autodiff test above checks."""
@@ -156,15 +170,7 @@ def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
     packed = {**grid, "input_ids": grid["input_ids"][examples, slot], "input_examples": examples.astype(np.int32),
               "input_weights": grid["input_weights"][examples, slot],
               "input_update_weights": grid["input_update_weights"][examples, slot]}
-    model = trainer.build_model()
-    model.output_vectors.assign(np.random.default_rng(0).normal(0, 0.1, model.output_vectors.shape))
-    start = (model.input_vectors.value, model.output_vectors.value)
-    (grid_loss, grid_in, grid_out), (packed_loss, packed_in, packed_out) = [
-        model.update({k: tf.constant(v) for k, v in batch.items()}, *start) for batch in (grid, packed)]
-    np.testing.assert_allclose(grid_in.numpy(), packed_in.numpy(), atol=1e-6)
-    np.testing.assert_allclose(grid_out.numpy(), packed_out.numpy(), atol=1e-6)
-    np.testing.assert_allclose(grid_loss.numpy(), packed_loss.numpy(), rtol=1e-5)
-    assert np.abs(grid_in.numpy() - start[0].numpy()).sum() > 1e-3
+    assert_same_updates(trainer.build_model(), packed, grid)
 
 
 @pytest.mark.parametrize("mode", ["skipgram", "cbow"])
@@ -219,14 +225,7 @@ def test_fasttext_packs_the_rows_of_distinct_centre_words_once_and_that_changes_
              "input_weights": np.repeat(1 / lengths, lengths).astype(np.float32),
              "input_update_weights": np.ones(len(rows), np.float32)}
     assert len(distinct["input_ids"]) <= len(rows) / 2
-    model.output_vectors.assign(rng.normal(0, 0.1, model.output_vectors.shape))
-    start = (model.input_vectors.value, model.output_vectors.value)
-    (loss_d, in_d, out_d), (loss_e, in_e, out_e) = [
-        model.update({k: tf.constant(v) for k, v in batch.items()}, *start) for batch in (distinct, every)]
-    np.testing.assert_allclose(in_d.numpy(), in_e.numpy(), atol=1e-6)
-    np.testing.assert_allclose(out_d.numpy(), out_e.numpy(), atol=1e-6)
-    np.testing.assert_allclose(loss_d.numpy(), loss_e.numpy(), rtol=1e-5)
-    assert np.abs(in_d.numpy() - start[0].numpy()).sum() > 1e-3
+    assert_same_updates(model, every, distinct)
 
 
 def test_cbow_scatters_only_the_input_cells_that_hold_pairs_and_that_changes_nothing():
@@ -238,16 +237,7 @@ def test_cbow_scatters_only_the_input_cells_that_hold_pairs_and_that_changes_not
     every_cell = {k: v for k, v in listed.items() if k not in ("input_cells", "input_cell_weights")}
     padded = stack_batches([listed], {"cells": len(listed["input_cells"]) + 64})  # padding weighs nothing
     padded = {k: v[0] for k, v in padded.items() if k != "batches"}
-    model = trainer.build_model()
-    model.output_vectors.assign(np.random.default_rng(0).normal(0, 0.1, model.output_vectors.shape))
-    start = (model.input_vectors.value, model.output_vectors.value)
-    results = [model.update({k: tf.constant(v) for k, v in batch.items()}, *start)
-               for batch in (listed, every_cell, padded)]
-    for ours, theirs in zip(results[0], results[1]):
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)
-    for ours, theirs in zip(results[2], results[1]):
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)
-    assert np.abs(results[0][1].numpy() - start[0].numpy()).sum() > 1e-3
+    assert_same_updates(trainer.build_model(), every_cell, listed, padded)
 
 
 @pytest.mark.parametrize("length, steps", [(1000, 20), (1024, 16), (17, 3), (0, 2)])
