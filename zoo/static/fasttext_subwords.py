@@ -106,9 +106,9 @@ class Subwords:
         for start in range(0, len(words), batch_size):
             rows = self.rows(words[start:start + batch_size])
             lengths = rows.row_lengths().numpy()
+            # One zero row past the end: a last word without n-grams starts there.
             gathered = np.concatenate([self.buckets[rows.flat_values.numpy()], np.zeros((1, dim), self.buckets.dtype)])
-            starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-            total = np.add.reduceat(gathered, starts, axis=0) if len(starts) else np.zeros((0, dim), np.float32)
+            total = np.add.reduceat(gathered, np.r_[0, np.cumsum(lengths)[:-1]], axis=0)  # never empty: start < len
             total[lengths == 0] = 0  # reduceat gives an empty segment the row at its start
             count = lengths.astype(np.float32)
             if word_rows is not None:
