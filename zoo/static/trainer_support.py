@@ -1,12 +1,18 @@
-"""What the static trainers share: an epoch counter for their batch generators, and saving into a folder that
-is replaced whole (written aside, renamed into place) so that an interrupted save never leaves half a model."""
+"""What the trainers share: an epoch counter for their batch generators, large arrays kept on the heap while
+they train, and saving into a folder that is replaced whole (written aside, renamed into place) so that an
+interrupted save never leaves half a model."""
 
+import ctypes
 import os
+import platform
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import keras
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
 class EpochCounter(keras.callbacks.Callback):
@@ -18,12 +24,58 @@ class EpochCounter(keras.callbacks.Callback):
         self.epoch = epoch
 
 
+class LargeArraysOnTheHeap(keras.callbacks.Callback):
+    """While a fit runs, glibc's malloc serves arrays up to 32 MB from its heap, as it does by default, instead
+    of mapping fresh pages for every array over 128 KB.
+
+    Why: on the first use of a generator dataset (`tf.data.Dataset.from_generator`, which every trainer here
+    feeds from), TensorFlow calls `mallopt(M_MMAP_THRESHOLD, 128 KB)` for the whole process (seen with an
+    LD_PRELOAD shim on mallopt; it logs "Memory patch applied"). That fixes glibc's threshold, which otherwise
+    rises to the size of the arrays a program frees, so every chunk array of the batch generator, every tensor
+    copied from it and every temporary of the step is then mapped anew and page-faulted on first touch. Measured
+    here (wiki-excerpt + lee, 5 epochs, alternating fits): CBOW 2.12 against 2.44 s, skip-gram 2.43 against
+    2.74, FastText 4.96 against 5.68; a 20-epoch CBOW fit 6.2 against 8.5 s, its resident memory 40 MB higher
+    and flat from epoch to epoch. The setting is made after the first step, once TensorFlow has made its own, and
+    undone at the end of the fit (TensorFlow's 128 KB, and glibc's default trim threshold). Elsewhere than
+    glibc (macOS, Windows, musl) it does nothing."""
+
+    HEAP_LIMIT = 32 << 20  # glibc's own ceiling for its dynamic threshold on 64-bit systems
+    TOP_KEPT = 64 << 20  # free memory the heap keeps at its top before giving it back (default 128 KB)
+
+    def __init__(self):
+        super().__init__()
+        self.libc, self.applied = _glibc(), False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.libc is not None and not self.applied:
+            self.libc.mallopt(M_MMAP_THRESHOLD, self.HEAP_LIMIT)
+            self.libc.mallopt(M_TRIM_THRESHOLD, self.TOP_KEPT)
+            self.applied = True
+
+    def on_train_end(self, logs=None):
+        if self.applied:
+            self.libc.mallopt(M_MMAP_THRESHOLD, 128 << 10)
+            self.libc.mallopt(M_TRIM_THRESHOLD, 128 << 10)
+            self.applied = False
+
+
+def _glibc():
+    """The C library when it is glibc (which has mallopt), else None."""
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
 def training_callbacks(checkpoint_dir, callbacks):
     """(the EpochCounter, the callbacks for fit): the counter, then BackupAndRestore when `checkpoint_dir` is
-    given, so that a finished epoch is saved before a callback of yours can stop the run, then yours."""
+    given, so that a finished epoch is saved before a callback of yours can stop the run, then large arrays on
+    the heap (see LargeArraysOnTheHeap), then yours."""
     counter = EpochCounter()
     backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
-    return counter, [counter, *backup, *callbacks]
+    return counter, [counter, *backup, LargeArraysOnTheHeap(), *callbacks]
 
 
 def write_folder(folder, write):
