@@ -36,11 +36,13 @@ class LargeArraysOnTheHeap(keras.callbacks.Callback):
     here (wiki-excerpt + lee, 5 epochs, alternating fits): CBOW 2.12 against 2.44 s, skip-gram 2.43 against
     2.74, FastText 4.96 against 5.68; a 20-epoch CBOW fit 6.2 against 8.5 s, its resident memory 40 MB higher
     and flat from epoch to epoch. The setting is made after the first step, once TensorFlow has made its own, and
-    undone at the end of the fit (TensorFlow's 128 KB, and glibc's default trim threshold). Elsewhere than
-    glibc (macOS, Windows, musl) it does nothing."""
+    undone at the end of the fit (TensorFlow's 128 KB, and glibc's default trim threshold). A fit that an
+    exception stops gets no `on_train_end` from Keras, so the setting then stays: glibc goes on serving arrays
+    up to 32 MB from its heap, the most its own threshold rises to when nothing fixes it. Elsewhere than glibc (macOS, Windows, musl) it does nothing."""
 
     HEAP_LIMIT = 32 << 20  # glibc's own ceiling for its dynamic threshold on 64-bit systems
     TOP_KEPT = 64 << 20  # free memory the heap keeps at its top before giving it back (default 128 KB)
+    RESTORED = 128 << 10  # both settings after the fit: TensorFlow's mmap threshold, glibc's default trim
 
     def __init__(self):
         super().__init__()
@@ -54,8 +56,8 @@ class LargeArraysOnTheHeap(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         if self.applied:
-            self.libc.mallopt(M_MMAP_THRESHOLD, 128 << 10)
-            self.libc.mallopt(M_TRIM_THRESHOLD, 128 << 10)
+            self.libc.mallopt(M_MMAP_THRESHOLD, self.RESTORED)
+            self.libc.mallopt(M_TRIM_THRESHOLD, self.RESTORED)
             self.applied = False
 
 
