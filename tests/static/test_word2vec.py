@@ -266,6 +266,21 @@ def test_the_batches_come_without_tf_data_autotuning():
     assert trainer.dataset(EpochCounter()).options().autotune.enabled is False
 
 
+@EVERY_TRAINER
+def test_the_dataset_signature_made_from_made_up_words_fits_the_real_chunks(trainer):
+    from zoo.static.trainer_support import EpochCounter
+
+    trainer = trainer()
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.model = trainer.build_model()  # FastText's n-gram rows
+    signature = trainer.dataset(EpochCounter()).element_spec
+    steps = trainer.steps_per_epoch() * CHUNK_BATCHES
+    real = stack_batches(list(trainer.epoch_batches(0, steps))[:CHUNK_BATCHES], trainer.padded_sizes([0], steps))
+    assert set(signature) == set(real)
+    for key, spec in signature.items():
+        assert spec.is_compatible_with(tf.constant(real[key])), (key, spec, real[key].dtype, real[key].shape)
+
+
 def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_sentences():
     corpus = Corpus.build([["a", "b", "c"], ["d", "a"], ["b"], ["c", "d", "a", "b"]], min_count=1, progress=False)
     trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)
