@@ -148,6 +148,7 @@ def test_a_chunk_through_xla_updates_as_its_batches_one_by_one(trainer):
 def assert_same_updates(model, reference, *others):
     """`model.update` on each batch of `others` gives the tables and loss it gives on `reference`, from one start
     (output rows random, so that inputs move too), and the inputs do move."""
+    model.reports_loss = True  # the loss as well (the trainers' models leave it out unless asked)
     model.output_vectors.assign(np.random.default_rng(0).normal(0, 0.1, model.output_vectors.shape))
     start = (model.input_vectors.value, model.output_vectors.value)
     expected = model.update({k: tf.constant(v) for k, v in reference.items()}, *start)
@@ -314,6 +315,27 @@ def test_an_interrupted_training_resumes_to_the_same_vectors(tmp_path):
     assert begun == [2, 3]
     straight = Word2Vec(**settings).fit(planted_corpus(), verbose=0)
     np.testing.assert_allclose(resumed.vectors.matrix, straight.vectors.matrix, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", [Word2Vec, lambda **kw: FastText(bucket=3000, **kw)])
+def test_the_loss_is_reported_only_when_asked_and_its_computation_changes_nothing(kind):
+    class Record(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.logs = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.logs.append(dict(logs))
+
+    runs = {}
+    for compute_loss in (False, True):
+        record = Record()
+        trainer = kind(**dict(SMALL, compute_loss=compute_loss)).fit(planted_corpus(200), callbacks=[record], verbose=0)
+        runs[compute_loss] = (trainer.vectors.matrix, [epoch.get("loss") for epoch in record.logs])
+    np.testing.assert_array_equal(runs[False][0], runs[True][0])
+    assert runs[False][1] == [None] * SMALL["epochs"]
+    losses = runs[True][1]
+    assert all(0 < loss < 10 for loss in losses) and losses[-1] < losses[0]  # per positive pair, falling
 
 
 @pytest.mark.parametrize("kind", [Word2Vec, lambda **kw: FastText(bucket=3000, **kw)])

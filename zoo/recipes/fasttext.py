@@ -44,7 +44,8 @@ def main(argv=None):
     # 2. Train, resumable: an interrupted run restarts from its last finished epoch.
     trainer = FastText(mode=args.mode, dim=args.dim, minn=args.minn, maxn=args.maxn, bucket=args.bucket,
                        window=args.window, negative=args.negative, min_count=args.min_count, sample=args.sample,
-                       epochs=args.epochs, batch_words=args.batch_words, seed=args.seed)
+                       epochs=args.epochs, batch_words=args.batch_words, seed=args.seed,
+                       compute_loss=args.verbose > 0)  # the loss in the progress bar
     trainer.fit(corpus, checkpoint_dir=checkpoint_dir(args, "fasttext"), verbose=args.verbose)
     vectors = trainer.vectors
     unseen = "governmentally"

@@ -41,7 +41,8 @@ def main(argv=None, mode="skipgram"):
     # 2. Train, resumable: an interrupted run restarts from its last finished epoch.
     trainer = Word2Vec(mode=mode, dim=args.dim, window=args.window, negative=args.negative,
                        min_count=args.min_count, sample=args.sample, epochs=args.epochs,
-                       batch_words=args.batch_words, seed=args.seed)
+                       batch_words=args.batch_words, seed=args.seed,
+                       compute_loss=args.verbose > 0)  # the loss in the progress bar
     trainer.fit(corpus, checkpoint_dir=checkpoint_dir(args, f"word2vec_{mode}"), verbose=args.verbose)
     vectors = trainer.vectors
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim}; nearest to 'king': "

@@ -54,7 +54,7 @@ class FastText(Word2Vec):
         compact[self.table_rows] = np.arange(len(self.table_rows))
         self.rows = compact[full_rows]
         return NegativeSamplingModel(len(self.table_rows), vocabulary, self.dim, seed=self.seed,
-                                     name=f"fasttext_{self.mode}")
+                                     reports_loss=self.compute_loss, name=f"fasttext_{self.mode}")
 
     def input_table(self):
         """fastText's input table, (vocabulary + bucket, dim): word rows, then bucket rows; the rows no word uses
