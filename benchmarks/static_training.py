@@ -9,8 +9,9 @@
    (workers=2, the anchor) and then zoo, taking turns (this machine's speed drifts), with equal settings:
    dim 100, window 5, negative 5, min_count 5, sample 1e-3, 5 epochs, each trainer's default learning rate
    (gensim 0.025; zoo word2vec.c's, 0.025 for skip-gram and 0.05 for CBOW); FastText minn 3, maxn 6 and
-   --bucket rows for both; neither computes its training loss (both trainers' default, compute_loss=False). Time: wall time of training alone (gensim's `train` after `build_vocab`; zoo's `fit`
-   on the built Corpus, which includes building its Keras model and compiling its step; TensorFlow's one-time
+   --bucket rows for both; neither computes its training loss (both trainers' default, compute_loss=False).
+   Time: wall time of training alone (gensim's `train` after `build_vocab`; zoo's `fit` on the built Corpus,
+   which includes building its Keras model and compiling its step; TensorFlow's one-time
    start-up in the process is paid by an untimed warm-up run). Speed: corpus words x epochs / time, as gensim
    counts them.
 3. Scores every trained model on WordSim-353, MEN and SimLex-999 (Spearman, known words) and the Google analogies

@@ -257,6 +257,16 @@ def test_each_position_is_in_one_batch_and_a_batch_spreads_over_the_text(length,
         Word2Vec(batch_words=64).batch_positions(65, 1)
 
 
+@pytest.mark.parametrize("sentences", [40, 300])
+def test_the_room_for_an_epoch_holds_every_epochs_kept_words_and_no_more_than_it_needs(sentences):
+    trainer = Word2Vec(sample=1e-3, min_count=1)  # keeps about 40% of each word of the planted corpus
+    trainer.corpus = Corpus.build(planted_corpus(sentences), min_count=1, progress=False)
+    kept = np.array([len(trainer.epoch_text(epoch)[1]) for epoch in range(300)])
+    most = trainer.most_kept_words()
+    assert kept.max() <= most < kept.mean() + 10 * kept.std()  # the spread measured, not assumed
+    assert trainer.steps_per_epoch() * CHUNK_BATCHES * trainer.batch_words >= most
+
+
 def test_the_batches_come_without_tf_data_autotuning():
     """With autotuning, deleting the iterator at the end of fit waited for its sleeping tuning thread (up to 10 s;
     every third or fourth fit here, seen in gdb): nothing in this pipeline has a knob to tune."""

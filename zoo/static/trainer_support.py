@@ -38,7 +38,8 @@ class LargeArraysOnTheHeap(keras.callbacks.Callback):
     and flat from epoch to epoch. The setting is made after the first step, once TensorFlow has made its own, and
     undone at the end of the fit (TensorFlow's 128 KB, and glibc's default trim threshold). A fit that an
     exception stops gets no `on_train_end` from Keras, so the setting then stays: glibc goes on serving arrays
-    up to 32 MB from its heap, the most its own threshold rises to when nothing fixes it. Elsewhere than glibc (macOS, Windows, musl) it does nothing."""
+    up to 32 MB from its heap, the most its own threshold rises to when nothing fixes it. Elsewhere than glibc
+    (macOS, Windows, musl) it does nothing."""
 
     HEAP_LIMIT = 32 << 20  # glibc's own ceiling for its dynamic threshold on 64-bit systems
     TOP_KEPT = 64 << 20  # free memory the heap keeps at its top before giving it back (default 128 KB)
