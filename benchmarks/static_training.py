@@ -30,7 +30,7 @@ import numpy as np
 
 from zoo.data import load_analogies, load_word_pairs
 from zoo.static.corpus import Corpus
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 SETTINGS = {"dim": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3, "epochs": 5}
 PAIRS = ("wordsim353", "men", "simlex999")

@@ -14,7 +14,7 @@ What it does, top to bottom:
 2. Loads each file --repeats times with `zoo.Vectors.load(path)` (format sniffed) and with gensim's
    `KeyedVectors.load_word2vec_format(path, binary=False, no_header=True)` for the text file and
    `(path, binary=True)` for the binary, taking turns (zoo, gensim, zoo, gensim, ...). Each load runs in a fresh
-   Python process (this script with --child) that first imports numpy, zoo.vectors and gensim for both loaders
+   Python process (this script with --child) that first imports numpy, zoo.static.vectors and gensim for both loaders
    alike, so neither pays for the other's imports and neither inherits the other's memory.
 3. Time: wall time of the load call alone (time.perf_counter around it), the files being in the page cache
    (they were just written and the machine has memory to spare). The table shows the best and the median.
@@ -67,7 +67,7 @@ def child(loader, path, binary):
     import logging
 
     import gensim.models  # noqa: F401  (both loaders import the same modules)
-    import zoo.vectors  # noqa: F401
+    import zoo.static.vectors  # noqa: F401
 
     logging.disable(logging.WARNING)
     gc.collect()
@@ -76,7 +76,7 @@ def child(loader, path, binary):
     before = status_kb("VmRSS")
     start = time.perf_counter()
     if loader == "zoo":
-        vectors = zoo.vectors.Vectors.load(path)
+        vectors = zoo.static.vectors.Vectors.load(path)
         keys, matrix = vectors.keys, vectors.matrix
     else:
         kv = gensim.models.KeyedVectors.load_word2vec_format(path, binary=binary, no_header=not binary)

@@ -19,7 +19,7 @@ _LAZY = {
     "export": ("zoo.serving.versioned_export", "export"),
     "check": ("zoo.serving.check", "check"),
     "load_export": ("zoo.serving.load", "load_export"),
-    "Vectors": ("zoo.vectors", "Vectors"),
+    "Vectors": ("zoo.static.vectors", "Vectors"),
     "custom": ("zoo.custom", None),
     "contextual": ("zoo.contextual", None),
     "static": ("zoo.static", None),

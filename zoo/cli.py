@@ -5,6 +5,7 @@ import json
 import sys
 
 from zoo.errors import CheckFailed, ZooInputError
+from zoo.tables import print_table
 
 
 def cmd_list(args):
@@ -65,12 +66,6 @@ def cmd_tour(args):
     from zoo.tour import tour
 
     tour(quick=args.quick, export_dir=args.export_dir)
-
-
-def print_table(header, rows):
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
-    for row in (header, tuple("-" * w for w in widths), *rows):
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
 
 
 def build_parser():

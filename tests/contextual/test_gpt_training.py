@@ -10,8 +10,14 @@ import pytest
 import tensorflow as tf
 import tokenizers
 
-from zoo.contextual.gpt_training import (END_TOKEN, GPT2Trainer, pack_token_ids, perplexity, split_articles,
-                                         train_byte_level_bpe)
+from zoo.contextual.gpt_training import (
+    END_TOKEN,
+    GPT2Trainer,
+    pack_token_ids,
+    perplexity,
+    split_articles,
+    train_byte_level_bpe,
+)
 from zoo.errors import ZooInputError
 
 # Openings of public-domain novels (Austen, Dickens, Melville, Stevenson): real prose with contractions,

@@ -6,7 +6,7 @@ import tensorflow as tf
 from tests.contextual.tiny_models import tiny_bert_encoder
 from zoo.custom import FeatureTower
 from zoo.custom.cached_text_encoder import CachedTextEncoder
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 TITLES = ["the quick brown fox", "hello world", "a cafe !"]
 

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from zoo.custom import BucketizedEmbedding, CategoricalEmbedding, FeatureTower, TextEmbedding
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 FEATURES = {"user_id": np.array(["1", "2", "never seen"]), "age": np.array([17, 30, 90], np.float32),
             "genres": np.array(["Action Comedy", "", "Drama"])}

@@ -6,14 +6,14 @@ import zipfile
 
 import pytest
 
-from zoo.data import catalogue, preparation, word_benchmarks
+from zoo.data import datasets, preparation, word_benchmarks
 from zoo.errors import ZooDataError
 
 PAIRS = b"cat dog 7\nsun moon 3\n"
 
 
 def fake_dataset(expected_pairs):
-    return catalogue.DataSet("fake-pairs", "two word pairs", catalogue.Carrier("fake==1.0"),
+    return datasets.DataSet("fake-pairs", "two word pairs", datasets.Carrier("fake==1.0"),
                              ("pkg/data/*.txt",), {"pairs": expected_pairs},
                              lambda folder: {"pairs": len(word_benchmarks.read_word_pairs(folder / "pairs.txt"))})
 

@@ -20,14 +20,14 @@ QUICK = ["--epochs", "4", "--dim", "24", "--verbose", "0"]
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
-    result = recipe.main([*QUICK, "--export-dir", str(folder / "saved_models"), "--save-dir", str(folder / "glove")])
+    result = recipe.main([*QUICK, "--export-dir", str(folder / "saved_models"), "--runs-dir", str(folder / "runs"), "--save-dir", str(folder / "glove")])
     return result, folder
 
 
 def test_the_headline_is_wordsim353_of_the_trained_vectors_well_above_random_vectors(run):
     result, folder = run
     vectors = GloVe.load(folder / "glove").vectors
-    assert result["metric"] == "wordsim353 spearman"
+    assert recipe.RECIPE.metric == "wordsim353 spearman"
     assert result["value"] == pytest.approx(vectors.evaluate_word_pairs(load_word_pairs("wordsim353"))["spearman"])
     assert result["value"] > result["baseline"] + 0.1  # about 0.2 after 4 epochs; random vectors about 0.0
 
@@ -45,7 +45,7 @@ def test_the_export_passes_zoo_check_and_serves_the_trained_vectors(run, capsys)
 
 def test_the_checkpoint_goes_once_training_completes(run):
     _, folder = run
-    assert list((folder / "saved_models" / ".checkpoints").iterdir()) == []
+    assert list((folder / "runs").iterdir()) == []
 
 
 def test_a_corpus_file_of_yours_runs_the_same_path(tmp_path):
@@ -54,7 +54,8 @@ def test_a_corpus_file_of_yours_runs_the_same_path(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("\n".join(" ".join(rng.choice(words, 12)) for _ in range(300)) + "\n", encoding="utf-8")
     result = recipe.main(["--corpus", str(path), "--epochs", "2", "--dim", "8", "--batch-size", "64",
-                          "--verbose", "0", "--export-dir", str(tmp_path / "saved_models")])
+                          "--verbose", "0", "--export-dir", str(tmp_path / "saved_models"),
+                          "--runs-dir", str(tmp_path / "runs")])
     served = zoo.load_export(result["exports"][0])(tf.constant(["king"])).numpy()
     assert served.shape == (1, 8) and np.abs(served).sum() > 0
 
@@ -63,4 +64,4 @@ def test_a_corpus_file_that_is_not_utf8_is_an_error_naming_file_and_line(tmp_pat
     path = tmp_path / "corpus.txt"
     path.write_bytes(b"the cat sat on the mat\n" * 3 + b"caf\xe9 au lait\n")
     with pytest.raises(ZooDataError, match=f"{path}:4: not UTF-8"):
-        recipe.main(["--corpus", str(path), "--export-dir", str(tmp_path)])
+        recipe.main(["--corpus", str(path), "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path)])

@@ -14,22 +14,23 @@ TEXTS = ["The war ended in 1945.", "", "history of the city"]
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    export_dir = tmp_path_factory.mktemp("saved_models")
-    result = gpt_embeddings.main(["--quick", "--stsb-limit", "100", "--export-dir", str(export_dir), "--verbose", "0"])
-    return result, export_dir
+    export_dir, runs_dir = tmp_path_factory.mktemp("saved_models"), tmp_path_factory.mktemp("runs")
+    result = gpt_embeddings.main(["--quick", "--stsb-limit", "100", "--export-dir", str(export_dir),
+                                  "--runs-dir", str(runs_dir), "--verbose", "0"])
+    return result, runs_dir
 
 
 def test_training_lowers_held_out_perplexity_far_below_the_untrained_model(run):
     result, _ = run
-    assert result["metric"] == "held-out perplexity"
-    assert result["value"] < result["baseline"] / 2  # about 730 against 2,000 (the vocabulary size) untrained
+    assert gpt_embeddings.RECIPE.metric == "STS-B Spearman x100" and gpt_embeddings.RECIPE.higher_is_better
+    assert result["perplexity"]["after"] < result["perplexity"]["before"] / 2  # about 730 against 2,000 (the vocabulary size) untrained
 
 
 def test_the_saved_preset_loads_as_an_encoder_that_the_export_serves(run):
     from zoo.contextual import TextEncoder
 
-    result, export_dir = run
-    (preset,) = (export_dir / ".presets").iterdir()
+    result, runs_dir = run
+    (preset,) = runs_dir.glob("gpt_embeddings-*/preset")
     assert TextEncoder.from_preset(str(preset)).pooling == "last"  # GPT-2's default; the recipe's is mean
     encoder = TextEncoder.from_preset(str(preset), pooling="mean")
     served = tf.saved_model.load(result["exports"][0]).signatures["serving_default"]
@@ -37,9 +38,9 @@ def test_the_saved_preset_loads_as_an_encoder_that_the_export_serves(run):
 
 
 def test_a_given_preset_is_used_without_training(run, tmp_path):
-    result, export_dir = run
-    (preset,) = (export_dir / ".presets").iterdir()
-    again = gpt_embeddings.main(["--preset", str(preset), "--stsb-limit", "100", "--export-dir", str(tmp_path)])
-    assert again["metric"] == "STS-B test (mean)"
-    assert again["value"] == pytest.approx(result["stsb"], abs=1e-6)
-    assert not (tmp_path / ".presets").exists() and Path(again["exports"][0]).is_dir()
+    result, runs_dir = run
+    (preset,) = runs_dir.glob("gpt_embeddings-*/preset")
+    again = gpt_embeddings.main(["--preset", str(preset), "--stsb-limit", "100", "--export-dir", str(tmp_path),
+                                 "--runs-dir", str(tmp_path / "runs")])
+    assert again["value"] == pytest.approx(result["value"], abs=1e-6) and again["perplexity"] == {}
+    assert not (tmp_path / "runs").exists() and Path(again["exports"][0]).is_dir()

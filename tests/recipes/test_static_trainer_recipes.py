@@ -16,8 +16,8 @@ SMALL = ["--corpus", "lee", "--epochs", "2", "--dim", "32", "--verbose", "0"]
 @pytest.mark.parametrize("recipe, extra", [(word2vec_skipgram, []), (word2vec_cbow, []),
                                            (fasttext, ["--bucket", "20000"])])
 def test_the_recipe_trains_evaluates_exports_and_checks(tmp_path, recipe, extra, capsys):
-    result = recipe.main(SMALL + extra + ["--export-dir", str(tmp_path)])
-    assert result["metric"] == "wordsim353 spearman" and -1 <= result["value"] <= 1
+    result = recipe.main(SMALL + extra + ["--export-dir", str(tmp_path), "--runs-dir", str(tmp_path / "runs")])
+    assert recipe.RECIPE.metric == "wordsim353 spearman" and -1 <= result["value"] <= 1
     assert zoo_main(["check", result["exports"][0]]) == 0
     assert "all core TensorFlow" in capsys.readouterr().out
     served = zoo.load_export(result["exports"][0])(tf.constant(["zzqxunseen", "the government"])).numpy()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.cli import main as zoo_main
 from tests.recipes.interruption import interrupting
+from zoo.cli import main as zoo_main
 from zoo.recipes import text_embedding_classifier
 
 pytestmark = pytest.mark.slow
@@ -18,13 +18,14 @@ pytestmark = pytest.mark.slow
 def run(tmp_path_factory):
     export_dir = tmp_path_factory.mktemp("saved_models")
     result = text_embedding_classifier.main(
-        ["--limit", "3000", "--epochs", "4", "--export-dir", str(export_dir), "--verbose", "0"])
+        ["--limit", "3000", "--epochs", "4", "--export-dir", str(export_dir), "--runs-dir", str(tmp_path_factory.mktemp("runs")),
+         "--verbose", "0"])
     return result, export_dir
 
 
 def test_it_learns_sentiment_well_above_the_majority_class(run):
     result, _ = run
-    assert result["metric"] == "test accuracy"
+    assert text_embedding_classifier.RECIPE.metric == "test accuracy"
     assert result["value"] > result["baseline"] + 0.1  # about 0.70 on this slice, majority about 0.50
 
 
@@ -66,7 +67,8 @@ def test_the_encoder_export_composes_with_new_layers_in_keras_3(run):
 def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
     begun = []
     monkeypatch.setattr(keras.callbacks, "EarlyStopping", interrupting(keras.callbacks.EarlyStopping, 1, begun))
-    flags = ["--limit", "600", "--epochs", "4", "--export-dir", str(tmp_path), "--verbose", "0"]
+    flags = ["--limit", "600", "--epochs", "4", "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path / "runs"),
+             "--verbose", "0"]
     with pytest.raises(KeyboardInterrupt):
         text_embedding_classifier.main(flags)
     assert begun == [0, 1] and not (tmp_path / "text_embedding").exists()
@@ -74,4 +76,4 @@ def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypat
     result = text_embedding_classifier.main(flags)
     assert begun[0] == 2  # picked up after the two finished epochs
     assert [p.split("/")[-1] for p in result["exports"]] == ["1", "1"]
-    assert list((tmp_path / ".checkpoints").iterdir()) == []  # the backup goes once training completes
+    assert list((tmp_path / "runs").iterdir()) == []  # the backup goes once training completes

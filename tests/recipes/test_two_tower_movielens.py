@@ -20,13 +20,14 @@ COLD_START_USER = {"user_id": "a user no file has", "age": 31.0, "gender": "F", 
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("two_tower")
     result = two_tower_movielens.main(["--epochs", "3", "--export-dir", str(root / "saved_models"),
-                                       "--views-dir", str(root / "views"), "--verbose", "0"])
+                                       "--views-dir", str(root / "views"), "--runs-dir", str(root / "runs"),
+                                       "--verbose", "0"])
     return result, root
 
 
 def test_it_beats_the_most_popular_items(run):
     result, _ = run
-    assert result["metric"] == "Recall@100" and result["value"] == result["results"]["two-tower"]["recall@100"]
+    assert two_tower_movielens.RECIPE.metric == "Recall@100" and result["value"] == result["results"]["two-tower"]["recall@100"]
     assert result["value"] > result["baseline"] + 0.05  # about 0.50 after 3 epochs; popularity 0.34
     features_only = result["results"]["features only (user id unknown)"]
     assert features_only["recall@100"] > 0.25  # a random ranking: about 100 / 1,600 = 0.06
@@ -73,21 +74,21 @@ def test_a_malformed_ratings_line_is_named(tmp_path):
     ratings = tmp_path / "u.data"
     ratings.write_text("1\t1\t5\t874965758\n1\t2\tthree\t876893171\n")
     with pytest.raises(ZooDataError, match=r"u.data:2: .*rating"):
-        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path)])
+        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path)])
 
 
 def test_ratings_of_users_the_users_file_lacks_are_named(tmp_path):
     ratings = tmp_path / "u.data"
     ratings.write_text("1\t1\t5\t874965758\n9999\t2\t3\t876893171\n")
     with pytest.raises(ZooDataError, match=r"u.data: 1 user or item id\(s\) .* such as 9999"):
-        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path)])
+        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path)])
 
 
 def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
     begun = []
     monkeypatch.setattr(keras.callbacks, "BackupAndRestore", interrupting(keras.callbacks.BackupAndRestore, 1, begun))
     flags = ["--epochs", "3", "--export-dir", str(tmp_path / "saved_models"), "--views-dir", str(tmp_path / "views"),
-             "--verbose", "0"]
+             "--runs-dir", str(tmp_path / "runs"), "--verbose", "0"]
     with pytest.raises(KeyboardInterrupt):
         two_tower_movielens.main(flags)
     assert begun == [0, 1] and not (tmp_path / "saved_models" / "two_tower_movielens").exists()
@@ -95,4 +96,4 @@ def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypat
     result = two_tower_movielens.main(flags)
     assert begun == [2]  # picked up after the two finished epochs
     assert result["value"] > result["baseline"]
-    assert list((tmp_path / "saved_models" / ".checkpoints").iterdir()) == []  # removed once training completes
+    assert list((tmp_path / "runs").iterdir()) == []  # removed once training completes

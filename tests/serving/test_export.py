@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from google.protobuf import text_format
 from tensorflow_serving.apis import prediction_log_pb2
 from tensorflow_serving.config import model_server_config_pb2
-from google.protobuf import text_format
 
-from tests.conftest import make_text_model
 import zoo.serving.versioned_export as export_module
+from tests.conftest import make_text_model
 from zoo.serving import export, versions
 
 

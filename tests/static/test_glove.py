@@ -14,7 +14,7 @@ from zoo.static.cooccurrence import cooccurrence
 from zoo.static.corpus import Corpus
 from zoo.static.glove import GloVe
 from zoo.static.glove_model import GloVeModel
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 
 # === Co-occurrence ===

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 GLOVE = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "test_glove.txt")
 SENTENCES = ["The quick fox, of the city.", "", "unknownword and THE", "!!!", "to be or not to be"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 KEYS = ["dog", "cat", "fish"]
 MATRIX = np.arange(6, dtype=np.float32).reshape(3, 2) + 1

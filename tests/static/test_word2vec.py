@@ -12,8 +12,8 @@ from zoo.static.corpus import Corpus
 from zoo.static.fasttext import FastText
 from zoo.static.glove import GloVe
 from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
+from zoo.static.vectors import pearson, rank
 from zoo.static.word2vec import CHUNK_BATCHES, Word2Vec
-from zoo.vectors import pearson, rank
 
 GROUPS, GROUP_SIZE = 8, 12
 # Word names carry no hint of their topic (FastText would read it from shared n-grams otherwise).
@@ -270,7 +270,7 @@ def test_the_room_for_an_epoch_holds_every_epochs_kept_words_and_no_more_than_it
 def test_the_batches_come_without_tf_data_autotuning():
     """With autotuning, deleting the iterator at the end of fit waited for its sleeping tuning thread (up to 10 s;
     every third or fourth fit here, seen in gdb): nothing in this pipeline has a knob to tune."""
-    from zoo.static.trainer_support import EpochCounter
+    from zoo.training import EpochCounter
 
     trainer = Word2Vec(**SMALL)
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
@@ -279,7 +279,7 @@ def test_the_batches_come_without_tf_data_autotuning():
 
 @EVERY_TRAINER
 def test_the_dataset_signature_made_from_made_up_words_fits_the_real_chunks(trainer):
-    from zoo.static.trainer_support import EpochCounter
+    from zoo.training import EpochCounter
 
     trainer = trainer()
     trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
@@ -351,7 +351,7 @@ def test_the_loss_is_reported_only_when_asked_and_its_computation_changes_nothin
 @pytest.mark.parametrize("kind", [Word2Vec, lambda **kw: FastText(bucket=3000, **kw)])
 def test_save_and_load_round_trip(tmp_path, kind):
     trained = kind(**dict(SMALL, epochs=1)).fit(planted_corpus(200), verbose=0)
-    loaded = Word2Vec.load(trained.save(tmp_path / "model"))
+    loaded = type(trained).load(trained.save(tmp_path / "model"))
     assert type(loaded) is type(trained) and loaded.settings == trained.settings
     assert loaded.vectors.keys == trained.vectors.keys
     np.testing.assert_array_equal(loaded.vectors.matrix, trained.vectors.matrix)
@@ -365,7 +365,16 @@ def test_loading_weights_of_another_shape_names_the_file(tmp_path):
     whole = trained.input_table()  # fastText's whole table, as a FastText saved before it trained used rows only
     np.savez(folder / "weights.npz", input_vectors=whole, output_vectors=trained.model.output_vectors.numpy())
     with pytest.raises(ZooDataError, match=r"weights.npz: input_vectors is \(3096, 24\), but this FastText"):
-        Word2Vec.load(folder)
+        FastText.load(folder)
+
+
+@pytest.mark.parametrize("saved, loader", [(Word2Vec, FastText), (lambda **kw: FastText(bucket=3000, **kw), Word2Vec)])
+def test_loading_with_another_trainers_class_names_the_right_one(tmp_path, saved, loader):
+    folder = saved(**dict(SMALL, epochs=1)).fit(planted_corpus(200), verbose=0).save(tmp_path / "model")
+    other = "FastText" if loader is Word2Vec else "Word2Vec"
+    with pytest.raises(ZooDataError, match=rf"settings.json: saved by {other}, not {loader.__name__}: load it with "
+                       rf"zoo.static.{other}.load"):
+        loader.load(folder)
 
 
 @pytest.mark.parametrize("corpus, message", [

@@ -25,7 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ZooInputError
-from zoo.static.trainer_support import training_callbacks, write_folder
+from zoo.files import write_folder
+from zoo.training import training_callbacks
 
 END_TOKEN = "<|endoftext|>"
 # A run for tests and `zoo tour --quick`: a 2,000-token vocabulary, one thin layer, a slice of the corpus.

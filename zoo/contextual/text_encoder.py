@@ -172,6 +172,16 @@ class TextEncoder(keras.Model):
                 pass
         return output
 
+    def encode_without_context(self, sentences, batch_size=256):
+        """The mean of each sentence's input token embeddings, no transformer layers: (n, dim) numpy. A baseline:
+        what the context adds to `encode` is the difference."""
+        rows = [np.zeros((0, self.backbone.token_embedding.output_dim), np.float32)]
+        for start in range(0, len(sentences), batch_size):
+            features = self.preprocess(tf.constant(list(sentences[start:start + batch_size]), tf.string))
+            token_vectors = self.backbone.token_embedding(features["token_ids"])
+            rows.append(TokenPooling("mean")(token_vectors, features["padding_mask"]).numpy())
+        return np.concatenate(rows)
+
     def token_embeddings(self, sentences):
         """For each sentence: its tokens (special tokens included), their character offsets in the sentence
         ((0, 0) for special tokens), and their contextual vectors, (tokens, dim)."""

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from zoo.data.datasets import GENSIM, GENSIM_TEST_DATA, DataSet, require
 from zoo.data.records import numbered_lines, parse_number
 from zoo.errors import ZooDataError
 
@@ -102,18 +103,14 @@ def read_similarity_matrix(path):
 
 def load_wiki_excerpt(*, path=None):
     """106 English Wikipedia articles (about 450,000 words): gensim's test excerpt, or a dump of yours."""
-    from zoo.data import catalogue
-
-    return read_mediawiki_dump(path or catalogue.require("wiki-excerpt") / WIKI_FILE)
+    return read_mediawiki_dump(path or require("wiki-excerpt") / WIKI_FILE)
 
 
 def load_lee(part="background", *, path=None):
     """Lee corpus: `background` (300 news documents), `test` (50), or `similarities` (50 x 50 human scores)."""
-    from zoo.data import catalogue
-
     if part not in LEE_FILES:
         raise ValueError(f"unknown Lee corpus part {part!r}; choose one of {', '.join(LEE_FILES)}")
-    path = path or catalogue.require("lee") / LEE_FILES[part]
+    path = path or require("lee") / LEE_FILES[part]
     if part == "similarities":
         return read_similarity_matrix(path)
     return read_documents(path, LEE_TEST_ENCODING if part == "test" else "utf-8")
@@ -129,3 +126,12 @@ def count_lee(folder):
         "test": len(read_documents(folder / LEE_FILES["test"], LEE_TEST_ENCODING)),
         "similarities": len(read_similarity_matrix(folder / LEE_FILES["similarities"])),
     }
+
+
+DATASETS = (
+    DataSet("wiki-excerpt", "106 English Wikipedia articles (MediaWiki XML dump)", GENSIM,
+            (GENSIM_TEST_DATA + WIKI_FILE,), {"articles": 106}, count_wiki),
+    DataSet("lee", "Lee news corpus: 300 background documents, 50 test documents, their human similarities",
+            GENSIM, tuple(GENSIM_TEST_DATA + f for f in LEE_FILES.values()),
+            {"background": 300, "test": 50, "similarities": 50}, count_lee),
+)

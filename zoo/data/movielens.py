@@ -7,6 +7,7 @@ GroupLens `u.data` file (user, item, rating, timestamp; no header) is read too.
 import re
 from typing import NamedTuple
 
+from zoo.data.datasets import Carrier, DataSet, require
 from zoo.data.records import numbered_lines, parse_number, split_fields
 from zoo.errors import ZooDataError
 
@@ -98,7 +99,7 @@ READERS = {"ratings": read_ratings, "users": read_users, "items": read_items}
 
 def load_movielens(part="ratings", *, path=None, tfds_name=None, tfds_data_dir=None):
     """Ratings, users or items: from `path`, a prepared TFDS data set (ratings), or the shipped copy."""
-    from zoo.data import catalogue, tfds_source
+    from zoo.data import tfds_source
 
     if part not in READERS:
         raise ValueError(f"unknown MovieLens part {part!r}; choose one of {', '.join(READERS)}")
@@ -109,7 +110,7 @@ def load_movielens(part="ratings", *, path=None, tfds_name=None, tfds_data_dir=N
             Rating(e["user_id"].decode(), e["movie_id"].decode(), float(e["user_rating"]), int(e["timestamp"]))
             for e in tfds_source.examples(tfds_name, "train", tfds_data_dir)
         ]
-    return READERS[part](path or catalogue.require("movielens-100k") / FILES[part])
+    return READERS[part](path or require("movielens-100k") / FILES[part])
 
 
 def split_latest(ratings, per_user=10):
@@ -128,3 +129,10 @@ def split_latest(ratings, per_user=10):
 
 def count_records(folder):
     return {part: len(reader(folder / FILES[part])) for part, reader in READERS.items()}
+
+
+DATASETS = (
+    DataSet("movielens-100k", "MovieLens-100k ratings, users (age, gender, occupation) and items (title, year, "
+            "genres)", Carrier("recbole==1.2.1"), tuple(f"recbole/dataset_example/ml-100k/{f}" for f in FILES.values()),
+            {"ratings": 100000, "users": 943, "items": 1682}, count_records),
+)

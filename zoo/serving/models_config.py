@@ -1,7 +1,8 @@
 """`saved_models/models.config`: the model server's config listing every model under `saved_models/`."""
 
-import os
 from pathlib import Path
+
+from zoo.files import written_aside
 
 
 def write_models_config(root="saved_models", base_path="/models"):
@@ -19,7 +20,6 @@ def write_models_config(root="saved_models", base_path="/models"):
             entry.base_path = f"{base_path}/{model_dir.name}"
             entry.model_platform = "tensorflow"
     path = root / "models.config"
-    temporary = path.with_name(f".models.config.{os.getpid()}")
-    temporary.write_text(text_format.MessageToString(config))
-    os.replace(temporary, path)
+    with written_aside(path, folder=False) as temporary:
+        temporary.write_text(text_format.MessageToString(config))
     return path

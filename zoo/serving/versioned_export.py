@@ -6,15 +6,13 @@ Its `serving_default` signature keeps the model's own input names (`text`, or th
 names (`embedding`, `probabilities`...), and `assets.extra/tf_serving_warmup_requests` holds a real request.
 """
 
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.files import remove, remove_abandoned, temporary_path
 from zoo.serving.models_config import write_models_config
 
 SIGNATURE = "serving_default"
@@ -69,18 +67,6 @@ def versions(model_dir):
     return sorted(int(p.name) for p in Path(model_dir).glob("*") if p.is_dir() and p.name.isdigit())
 
 
-def _remove_abandoned_temporaries(model_dir):
-    """Temporary folders of exports whose process is gone (killed mid-write)."""
-    for folder in Path(model_dir).glob(".tmp-*"):
-        pid = folder.name.split("-")[1]
-        try:
-            os.kill(int(pid), 0)
-        except (ValueError, ProcessLookupError):
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass
-
-
 def export(model, name, warmup_examples, *, root="saved_models", input_signature=None, output_name="embedding"):
     """Writes `model` to `<root>/<name>/<N>/` (N = next version) and refreshes `<root>/models.config`.
 
@@ -90,8 +76,8 @@ def export(model, name, warmup_examples, *, root="saved_models", input_signature
     specs = input_signature or input_signature_of(model)
     model_dir = Path(root) / name
     model_dir.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_temporaries(model_dir)
-    temporary = model_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    remove_abandoned(model_dir)
+    temporary = temporary_path(model_dir / "version")
     try:
         # Not archive.track(model): with TF 2.21 that saves every weight twice (the Keras variable and the
         # tf.Variable the endpoint captures), an export twice the model's size. The endpoint brings the
@@ -111,6 +97,6 @@ def export(model, name, warmup_examples, *, root="saved_models", input_signature
                 if not (model_dir / str(version)).exists():
                     raise
     finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+        remove(temporary)
     write_models_config(root)
     return model_dir / str(version)

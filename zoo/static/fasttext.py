@@ -105,7 +105,7 @@ class FastText(Word2Vec):
     def vectors(self):
         """A zoo.Vectors with the subword buckets: fastText's word vectors, and vectors for unseen words."""
         from zoo.static.fasttext_subwords import Subwords
-        from zoo.vectors import Vectors
+        from zoo.static.vectors import Vectors
 
         table = self.input_table()
         vocabulary = len(self.corpus)

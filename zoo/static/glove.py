@@ -8,10 +8,11 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ZooInputError
+from zoo.files import write_folder
 from zoo.static.cooccurrence import cooccurrence
 from zoo.static.corpus import Corpus
 from zoo.static.glove_model import GloVeModel
-from zoo.static.trainer_support import training_callbacks, write_folder
+from zoo.training import training_callbacks
 
 SETTINGS = ("dim", "window", "x_max", "alpha", "epochs", "min_count", "learning_rate", "batch_size", "seed")
 SETTINGS_FILE, WEIGHTS_FILE, VECTORS_FILE = "glove.json", "model.weights.h5", "vectors.txt"
@@ -95,7 +96,7 @@ class GloVe:
     @property
     def vectors(self):
         """w + w~ of every word as a zoo.Vectors (words most frequent first)."""
-        from zoo.vectors import Vectors
+        from zoo.static.vectors import Vectors
 
         if self.model is None:
             raise ZooInputError("GloVe has no vectors yet: fit it on a corpus or load a saved one")
@@ -121,7 +122,7 @@ class GloVe:
     @classmethod
     def load(cls, folder):
         """A GloVe saved by `save`, ready for `.vectors` (and `.model`)."""
-        from zoo.vectors import Vectors
+        from zoo.static.vectors import Vectors
 
         folder = Path(folder)
         if not (folder / SETTINGS_FILE).is_file():

@@ -7,10 +7,11 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ZooDataError
+from zoo.files import write_folder
 from zoo.static.corpus import Corpus
 from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
 from zoo.static.noise_sampler import NoiseSampler
-from zoo.static.trainer_support import training_callbacks, write_folder
+from zoo.training import training_callbacks
 
 MODES = ("skipgram", "cbow")
 CHUNK_BATCHES = 32  # batches made by one set of numpy calls, handed over and applied in the graph as one step
@@ -240,7 +241,7 @@ class Word2Vec:
     @property
     def vectors(self):
         """The trained input vectors as a zoo.Vectors (words most frequent first)."""
-        from zoo.vectors import Vectors
+        from zoo.static.vectors import Vectors
 
         return Vectors(self.corpus.words, np.asarray(self.model.input_vectors.numpy()[:len(self.corpus)]))
 
@@ -259,12 +260,13 @@ class Word2Vec:
 
     @classmethod
     def load(cls, folder):
-        from zoo.static.fasttext import FastText
-
         folder = Path(folder)
         settings = json.loads((folder / "settings.json").read_text())
-        kind = {"Word2Vec": Word2Vec, "FastText": FastText}[settings.pop("class")]
-        trainer = kind(**settings)
+        saved_by = settings.pop("class")
+        if saved_by != cls.__name__:
+            raise ZooDataError(folder / "settings.json", f"saved by {saved_by}, not {cls.__name__}: "
+                               f"load it with zoo.static.{saved_by}.load")
+        trainer = cls(**settings)
         lines = (folder / "words.txt").read_text("utf-8").splitlines()
         words, counts = zip(*(line.rsplit("\t", 1) for line in lines))
         trainer.corpus = Corpus(words, [int(n) for n in counts], np.zeros(0, np.int32), np.zeros(0, np.int64))
@@ -274,7 +276,7 @@ class Word2Vec:
             expected = tuple(getattr(trainer.model, name).shape)
             if weights[name].shape != expected:  # e.g. a FastText saved whole, before it trained its used rows only
                 raise ZooDataError(folder / "weights.npz", f"{name} is {weights[name].shape}, but this "
-                                   f"{kind.__name__}'s vocabulary and settings make {expected}: saved by another "
+                                   f"{cls.__name__}'s vocabulary and settings make {expected}: saved by another "
                                    "version; train again")
             getattr(trainer.model, name).assign(weights[name])
         return trainer

@@ -22,9 +22,16 @@ Expected: on this small corpus (GloVe's published vectors learn from 6 to 840 bi
 
 import argparse
 
-from zoo.recipes import checkpoint_dir
+from zoo.recipes import Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.glove import GloVe
+
+RECIPE = Recipe(
+    name="glove", family="static", data="wiki-excerpt+lee",
+    exports="glove: text -> embedding",
+    summary="GloVe trained in Keras (co-occurrence counts, weighted least squares by sparse AdaGrad), served",
+    metric="wordsim353 spearman", higher_is_better=True, quick_flags=("--epochs", "4"),
+)
 
 
 def parse_args(argv=None):

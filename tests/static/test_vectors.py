@@ -11,7 +11,7 @@ from gensim.models import KeyedVectors
 
 from zoo.data import load_word_pairs
 from zoo.errors import ZooDataError
-from zoo.vectors import Vectors, rank
+from zoo.static.vectors import Vectors, rank
 
 GENSIM_DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
 FILES = [  # (file, gensim's options)

@@ -22,8 +22,16 @@ import numpy as np
 
 from zoo.data import load_word_pairs, pretrained_vectors_path
 from zoo.evaluate import evaluate_word_vectors
+from zoo.recipes import Recipe, add_output_flags
 from zoo.serving import check, export
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
+
+RECIPE = Recipe(
+    name="pretrained_vectors", family="static", data="pretrained-vectors",
+    exports="pretrained_vectors: text -> embedding (fastText subword vectors for unseen words, in the graph)",
+    summary="any vector file (GloVe, word2vec, fastText .vec/.bin) evaluated on 10 word benchmarks and served",
+    metric="wordsim353 spearman", higher_is_better=True, quick_flags=(),
+)
 
 HEADLINE = "wordsim353"
 PLOT_WORDS = {"people": ["man", "woman", "children", "police", "president", "minister"],
@@ -43,7 +51,7 @@ def parse_args(argv=None):
     parser.add_argument("--combiner", choices=("sqrtn", "mean", "sum"), default="sqrtn")
     parser.add_argument("--keep-case", action="store_true", help="do not lowercase text in the encoder")
     parser.add_argument("--seed", type=int, default=1337, help="for the random-vectors baseline")
-    parser.add_argument("--export-dir", default="saved_models")
+    add_output_flags(parser, training=False)
     parser.add_argument("--views-dir", default="views/pretrained_vectors", help="PNG and projector export")
     parser.add_argument("--name", default="pretrained_vectors", help="export name of the text encoder")
     return parser.parse_args(argv)
@@ -94,7 +102,7 @@ def main(argv=None):
     warmup = {"text": ["The government said on Tuesday.", "photosynthesis of quixotic zyxwv", ""]}
     path = export(encoder, args.name, warmup, root=args.export_dir)
     print(check(path).summary())
-    return {"metric": f"{HEADLINE} spearman", "value": value, "baseline": baseline, "exports": [str(path)]}
+    return {"value": value, "baseline": baseline, "exports": [str(path)]}
 
 
 if __name__ == "__main__":

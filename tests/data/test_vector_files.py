@@ -1,4 +1,4 @@
-"""The streaming readers of zoo.static.vector_files at chunk boundaries: tiny chunks put every line end, word and
+"""The streaming readers of zoo.data.vector_files at chunk boundaries: tiny chunks put every line end, word and
 vector across one, and the results and errors must be those of reading the file in one piece."""
 
 import bz2
@@ -7,9 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
+from zoo.data import vector_files
+from zoo.data.vector_files import read_text, read_vectors, read_word2vec_binary, write_vectors
 from zoo.errors import ZooDataError
-from zoo.static import vector_files
-from zoo.static.vector_files import read_text, read_vectors, read_word2vec_binary, write_vectors
 
 WORDS = ["the", "of", "naïve", "日本", "e-mail", "'s", "1990s", ",", "x" * 40, "é"]
 

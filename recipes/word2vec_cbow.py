@@ -9,7 +9,14 @@ Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0), above gen
     zoo run word2vec_cbow [--corpus FILE] [--dim 100] [--window 5] [--epochs 5]
 """
 
-from zoo.recipes import word2vec_skipgram
+from zoo.recipes import Recipe, word2vec_skipgram
+
+RECIPE = Recipe(
+    name="word2vec_cbow", family="static", data="wiki-excerpt+lee",
+    exports="word2vec_cbow: text -> embedding",
+    summary="Word2Vec CBOW trained in Keras, evaluated on 10 word benchmarks and served",
+    metric="wordsim353 spearman", higher_is_better=True, quick_flags=("--epochs", "1"),
+)
 
 
 def main(argv=None):

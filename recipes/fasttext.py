@@ -14,9 +14,16 @@ Expected: WordSim-353 Spearman about 0.29 (random vectors: about 0.0); on Rare W
 
 import argparse
 
-from zoo.recipes import checkpoint_dir
+from zoo.recipes import Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.fasttext import FastText
+
+RECIPE = Recipe(
+    name="fasttext", family="static", data="wiki-excerpt+lee",
+    exports="fasttext: text -> embedding (subword vectors for unseen words, in the graph)",
+    summary="FastText (char n-grams, fastText's hashing) trained in Keras; unseen words get vectors when served",
+    metric="wordsim353 spearman", higher_is_better=True, quick_flags=("--epochs", "1", "--bucket", "50000"),
+)
 
 
 def parse_args(argv=None):

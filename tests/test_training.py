@@ -5,10 +5,10 @@ import sys
 
 import keras
 
-from zoo.static import trainer_support
-from zoo.static.trainer_support import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, LargeArraysOnTheHeap
-from zoo.static.word2vec import Word2Vec
 from tests.static.test_word2vec import planted_corpus
+from zoo import training as training
+from zoo.static.word2vec import Word2Vec
+from zoo.training import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, LargeArraysOnTheHeap
 
 
 class RecordedLibc:
@@ -26,7 +26,7 @@ UNDONE = [(M_MMAP_THRESHOLD, 128 << 10), (M_TRIM_THRESHOLD, 128 << 10)]
 
 def test_a_fit_sets_the_heap_after_its_first_step_and_undoes_it_at_the_end(monkeypatch):
     libc = RecordedLibc()
-    monkeypatch.setattr(trainer_support, "_glibc", lambda: libc)
+    monkeypatch.setattr(training, "_glibc", lambda: libc)
     seen = []
 
     class Watch(keras.callbacks.Callback):  # runs after the trainers' own callbacks
@@ -45,7 +45,7 @@ def test_a_fit_sets_the_heap_after_its_first_step_and_undoes_it_at_the_end(monke
 
 
 def test_the_settings_are_ones_glibc_takes():
-    libc = trainer_support._glibc()
+    libc = training._glibc()
     if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
         assert libc is None  # nothing to set elsewhere
         return
@@ -54,7 +54,7 @@ def test_the_settings_are_ones_glibc_takes():
 
 
 def test_without_glibc_the_callback_does_nothing(monkeypatch):
-    monkeypatch.setattr(trainer_support, "_glibc", lambda: None)
+    monkeypatch.setattr(training, "_glibc", lambda: None)
     callback = LargeArraysOnTheHeap()
     callback.on_train_batch_end(0)
     callback.on_train_end()

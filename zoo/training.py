@@ -5,10 +5,7 @@ interrupted save never leaves half a model."""
 import ctypes
 import os
 import platform
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 
 import keras
 
@@ -79,22 +76,3 @@ def training_callbacks(checkpoint_dir, callbacks):
     counter = EpochCounter()
     backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
     return counter, [counter, *backup, LargeArraysOnTheHeap(), *callbacks]
-
-
-def write_folder(folder, write):
-    """Calls write(temporary_folder), then puts that folder at `folder`, replacing what was there."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-    try:
-        write(temporary)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(old)
-        temporary.rename(folder)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-    return folder

@@ -16,9 +16,16 @@ Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0) and gensim
 
 import argparse
 
-from zoo.recipes import checkpoint_dir
+from zoo.recipes import Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.word2vec import Word2Vec
+
+RECIPE = Recipe(
+    name="word2vec_skipgram", family="static", data="wiki-excerpt+lee",
+    exports="word2vec_skipgram: text -> embedding",
+    summary="Word2Vec skip-gram trained in Keras (negative sampling), evaluated on 10 word benchmarks and served",
+    metric="wordsim353 spearman", higher_is_better=True, quick_flags=("--epochs", "1"),
+)
 
 
 def parse_args(argv=None, mode="skipgram"):

@@ -20,8 +20,15 @@ import tensorflow as tf
 
 from zoo.custom import TextEmbedding
 from zoo.data import load_vader_movie_reviews
-from zoo.recipes import checkpoint_dir
+from zoo.recipes import Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
+
+RECIPE = Recipe(
+    name="text_embedding_classifier", family="custom", data="vader-movie-reviews",
+    exports="text_embedding: text -> embedding; text_sentiment_classifier: text -> probabilities",
+    summary="TextVectorization -> Embedding -> mean/BiLSTM sentence encoder, trained through a sentiment classifier",
+    metric="test accuracy", higher_is_better=True, quick_flags=("--limit", "1500", "--epochs", "2"),
+)
 
 CLASSES = ("negative", "positive")
 
@@ -40,9 +47,7 @@ def parse_args(argv=None):
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--limit", type=int, help="use only this many sentences (a quick run)")
-    parser.add_argument("--export-dir", default="saved_models")
-    parser.add_argument("--checkpoint-dir", help="where an interrupted run resumes from "
-                        "(default: EXPORT_DIR/.checkpoints/<recipe>-<hash of the flags>)")
+    add_output_flags(parser)
     parser.add_argument("--name", default="text_embedding", help="export name of the encoder")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     args = parser.parse_args(argv)
@@ -115,7 +120,7 @@ def main(argv=None):
     ]
     for path in paths:
         print(check(path).summary())
-    return {"metric": "test accuracy", "value": accuracy, "baseline": majority, "exports": [str(p) for p in paths]}
+    return {"value": accuracy, "baseline": majority, "exports": [str(p) for p in paths]}
 
 
 if __name__ == "__main__":

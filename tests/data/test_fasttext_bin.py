@@ -17,7 +17,7 @@ from gensim.models.fasttext import ft_ngram_hashes, load_facebook_model
 import zoo
 from zoo.errors import ZooDataError
 from zoo.static.fasttext_subwords import ngram_buckets
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 GENSIM_DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
 MODELS = ["lee_fasttext.bin", "lee_fasttext_new.bin", "toy-model.bin", "toy-model-pretrained.bin",

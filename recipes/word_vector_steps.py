@@ -5,8 +5,9 @@ import numpy as np
 
 from zoo.data import load_word_pairs
 from zoo.evaluate import evaluate_word_vectors
+from zoo.recipes import add_output_flags
 from zoo.serving import check, export
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
 
 HEADLINE = "wordsim353"
 WARMUP = {"text": ["The king spoke to the people of the city.", "unfathomable quixotic words", ""]}
@@ -20,9 +21,7 @@ def add_training_flags(parser, epochs=5):
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--export-dir", default="saved_models")
-    parser.add_argument("--checkpoint-dir", help="where an interrupted run resumes from "
-                        "(default: EXPORT_DIR/.checkpoints/<recipe>-<hash of the flags>)")
+    add_output_flags(parser)
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
 
 
@@ -50,4 +49,4 @@ def evaluate_export_and_check(vectors, args):
     print(f"3. {HEADLINE} spearman {value:.3f} (random vectors of the same shape: {baseline:.3f})")
     path = export(vectors.text_encoder(name=args.name), args.name, WARMUP, root=args.export_dir)
     print(f"4. exported {path}\n{check(path).summary()}")
-    return {"metric": f"{HEADLINE} spearman", "value": value, "baseline": baseline, "exports": [str(path)]}
+    return {"value": value, "baseline": baseline, "exports": [str(path)]}

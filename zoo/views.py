@@ -2,7 +2,7 @@
 
 Example:
 ```python
-from zoo.static.projector import plot_words, write_projector
+from zoo.views import plot_words, write_projector
 write_projector(vectors, "logs/glove", limit=10_000)  # tensorboard --logdir logs/glove, or load the TSVs
 plot_words(vectors, {"royalty": ["king", "queen", "prince"], "animals": ["dog", "cat", "horse"]}, "words.png")
 ```
@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from zoo.files import written_aside
+
 if TYPE_CHECKING:
-    from zoo.vectors import Vectors
+    from zoo.static.vectors import Vectors
 
 CONFIG = "projector_config.pbtxt"  # the file name TensorBoard's projector plugin looks for in the log dir
 TENSORS = "tensors.tsv"  # tensors + metadata: what projector.tensorflow.org's "Load" button takes
@@ -60,9 +59,7 @@ def write_projector(vectors: Vectors, folder: str | os.PathLike[str], limit: int
     if not keys:
         raise ValueError("nothing to export: no keys")
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
-    try:
+    with written_aside(folder) as temporary:
         tf.train.Checkpoint(**{name: tf.Variable(matrix, name=name)}).save(str(temporary / f"{name}.ckpt"))
         # Written by hand: `tensorboard.plugins.projector` (ProjectorConfig, visualize_embeddings) comes with the
         # tensorboard package, which TensorFlow 2.21 no longer requires and this project does not install. This is
@@ -77,10 +74,6 @@ def write_projector(vectors: Vectors, folder: str | os.PathLike[str], limit: int
         np.savetxt(temporary / TENSORS, matrix, fmt="%.9g", delimiter="\t")  # 9 digits: float32 exactly
         with open(temporary / METADATA, "w", encoding="utf-8", newline="\n") as out:
             out.writelines(_metadata_label(key) + "\n" for key in keys)  # one column: no header line
-        _move_into_place(temporary, folder)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return str(folder)
 
 
@@ -93,16 +86,6 @@ def _metadata_label(key: str) -> str:
 
 def _replaceable(folder: Path) -> bool:
     return folder.is_dir() and all(_EXPORT_FILE.fullmatch(entry.name) for entry in folder.iterdir())
-
-
-def _move_into_place(temporary: Path, folder: Path) -> None:
-    if folder.exists():  # moved aside rather than deleted first, so it is gone only once the new export is in
-        aside = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex}")
-        folder.rename(aside)
-        temporary.rename(folder)
-        shutil.rmtree(aside)
-    else:
-        temporary.rename(folder)
 
 
 def project_2d(matrix: Any) -> np.ndarray:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.static import projector
-from zoo.static.projector import plot_words, project_2d, write_projector
-from zoo.vectors import Vectors
+from zoo import views
+from zoo.static.vectors import Vectors
+from zoo.views import plot_words, project_2d, write_projector
 
 KEYS = ["the", "king", "queen", "man", "woman", "dog", "cat", "apple"]
 
@@ -21,13 +21,13 @@ def vectors():
 
 def read_config(folder):
     """The fields of projector_config.pbtxt's one `embeddings` entry (no tensorboard here to parse it)."""
-    text = (folder / projector.CONFIG).read_text()
+    text = (folder / views.CONFIG).read_text()
     assert re.fullmatch(r'embeddings \{\n(  \w+: "[^"\\]*"\n)+\}\n', text), text
     return dict(re.findall(r'(\w+): "([^"]*)"', text))
 
 
 def metadata_lines(folder):
-    text = (folder / projector.METADATA).read_text(encoding="utf-8")
+    text = (folder / views.METADATA).read_text(encoding="utf-8")
     assert text.endswith("\n")
     return text[:-1].split("\n")  # "\n" only: what the projector splits on (str.splitlines splits on more)
 
@@ -50,7 +50,7 @@ def test_checkpoint_holds_the_matrix_under_the_name_the_config_gives(vectors, tm
 def test_tsv_files_hold_the_first_limit_keys_exactly(vectors, tmp_path):
     folder = tmp_path / "export"
     write_projector(vectors, folder, limit=5)
-    tensors = np.loadtxt(folder / projector.TENSORS, delimiter="\t", dtype=np.float64)
+    tensors = np.loadtxt(folder / views.TENSORS, delimiter="\t", dtype=np.float64)
     np.testing.assert_array_equal(tensors.astype(np.float32), vectors.matrix[:5])  # float32 round trip: exact
     assert metadata_lines(folder) == KEYS[:5]
     reader = tf.train.load_checkpoint(str(folder))

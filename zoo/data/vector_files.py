@@ -10,9 +10,10 @@ import warnings
 
 import numpy as np
 
+from zoo.data.fasttext_bin import is_fasttext_head
 from zoo.data.records import open_binary
 from zoo.errors import ZooDataError
-from zoo.static.fasttext_bin import is_fasttext_head
+from zoo.files import written_aside
 
 FORMATS = ("glove", "word2vec", "word2vec-binary")
 
@@ -290,13 +291,10 @@ def read_vectors(path, format=None, limit=None, unicode_errors="strict"):
 
 def write_vectors(path, keys, matrix, format="word2vec"):  # noqa: A002  (format: as in gensim)
     """Writes GloVe text, word2vec text or word2vec binary; through a temporary file renamed into place."""
-    import os
-
     if format not in FORMATS:
         raise ValueError(f"unknown vector format {format!r}; choose one of {', '.join(FORMATS)}")
     matrix = np.asarray(matrix, dtype=np.float32)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "wb") as out:
+    with written_aside(path, folder=False) as temporary, open(temporary, "wb") as out:
         if format != "glove":  # the header
             out.write(f"{len(keys)} {matrix.shape[1]}\n".encode())
         for key, row in zip(keys, matrix):
@@ -304,4 +302,3 @@ def write_vectors(path, keys, matrix, format="word2vec"):  # noqa: A002  (format
                 out.write(key.encode() + b" " + row.astype("<f4").tobytes() + b"\n")
             else:
                 out.write((key + " " + " ".join(f"{v:.9g}" for v in row) + "\n").encode())  # 9 digits: exact float32
-    os.replace(temporary, path)

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from zoo.static import vector_files
+from zoo.data import vector_files
 
 
 def rank(values):
@@ -79,7 +79,7 @@ class Vectors:
         the first N words only. From a fastText .bin, words outside the vocabulary get their subword vectors."""
         format = format or vector_files.sniff_format(path)
         if format == "fasttext-bin":
-            from zoo.static.fasttext_bin import read_fasttext_bin
+            from zoo.data.fasttext_bin import read_fasttext_bin
 
             return cls.from_fasttext(read_fasttext_bin(path, limit, unicode_errors))
         return cls(*vector_files.read_vectors(path, format, limit, unicode_errors))
@@ -253,13 +253,13 @@ class Vectors:
     def write_projector(self, folder, limit=None):
         """A TensorBoard projector export (checkpoint, tensors.tsv, metadata.tsv, projector config) of the first
         `limit` words: `tensorboard --logdir folder`, or load the TSVs at projector.tensorflow.org."""
-        from zoo.static.projector import write_projector
+        from zoo.views import write_projector
 
         return write_projector(self, folder, limit=limit)
 
     def plot(self, words, path, title=None):
         """A PNG of the words' vectors projected to 2-D (PCA); `words`: a list, or {group: [words]} to colour."""
-        from zoo.static.projector import plot_words
+        from zoo.views import plot_words
 
         return plot_words(self, words, path, title=title)
 

@@ -30,10 +30,19 @@ from zoo.data import load_movielens
 from zoo.data.movielens import split_latest
 from zoo.errors import ZooDataError
 from zoo.evaluate.retrieval import popularity_scores, relevance_matrix, retrieval_metrics
-from zoo.recipes import checkpoint_dir
+from zoo.recipes import Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
-from zoo.static.projector import write_projector
-from zoo.vectors import Vectors
+from zoo.static.vectors import Vectors
+from zoo.views import write_projector
+
+RECIPE = Recipe(
+    name="two_tower_movielens", family="custom", data="movielens-100k",
+    exports=("two_tower_movielens_user: user features -> embedding; "
+             "two_tower_movielens_item: item features -> embedding; "
+             "two_tower_movielens: user features -> top-k item_id, title, scores"),
+    summary="two-tower recommender (keras-rs in-batch softmax, logQ); user and item vectors; cold start from features",
+    metric="Recall@100", higher_is_better=True, quick_flags=("--epochs", "2"),
+)
 
 AGE_BOUNDARIES = [18, 25, 35, 45, 50, 56]  # MovieLens-1M's age groups
 YEAR_BOUNDARIES = [1930, 1950, 1960, 1970, 1980, 1985, 1990, 1993, 1995, 1996, 1997]  # ML-100k is mostly 1990s
@@ -60,10 +69,8 @@ def parse_args(argv=None):
     parser.add_argument("--oov-rate", type=float, default=0.1, help="share of training user ids sent to OOV")
     parser.add_argument("--k", type=int, default=100, help="items the served retrieval model returns")
     parser.add_argument("--seed", type=int, default=1337)
-    parser.add_argument("--export-dir", default="saved_models")
+    add_output_flags(parser)
     parser.add_argument("--views-dir", default="views/two_tower_movielens", help="the projector export")
-    parser.add_argument("--checkpoint-dir", help="where an interrupted run resumes from "
-                        "(default: EXPORT_DIR/.checkpoints/<recipe>-<hash of the flags>)")
     parser.add_argument("--name", default="two_tower_movielens", help="export name of the retrieval model")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     return parser.parse_args(argv)
@@ -194,7 +201,7 @@ def main(argv=None):
     ]
     for path in paths:
         print(check(path).summary())
-    return {"metric": "Recall@100", "value": results["two-tower"]["recall@100"],
+    return {"value": results["two-tower"]["recall@100"],
             "baseline": results["most popular"]["recall@100"], "results": results,
             "exports": [str(p) for p in paths], "projector": projector}
 

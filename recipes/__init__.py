@@ -1,0 +1,101 @@
+"""The recipes: one short script each, runnable as `zoo run NAME`, `python recipes/NAME.py` or
+`python -m zoo.recipes.NAME` (this folder installs as the package `zoo.recipes`).
+
+Each recipe module has a docstring (what, data, expected result), `RECIPE = Recipe(...)` (what the catalogue,
+`zoo list` and the tour know of it) and `main(argv) -> dict` that trains, evaluates, exports and checks,
+returning the value of its metric, the baseline it is set against, and its export paths.
+
+The catalogue reads each module's `RECIPE` from the source (`ast`), without running the module, so that
+`zoo list` does not import TensorFlow; its values must therefore be literals.
+"""
+
+import ast
+import hashlib
+import importlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from zoo.errors import ZooInputError
+
+FAMILIES = ("static", "contextual", "custom")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What the catalogue knows of a recipe.
+
+    Args:
+        name: the module's name, `zoo run NAME`.
+        family: "static", "contextual" or "custom".
+        data: the named data sets it runs on by default.
+        exports: what each export takes and returns.
+        summary: one line.
+        metric: what `main` returns as "value" (and "baseline"), e.g. "STS-B test Spearman x100".
+        higher_is_better: the metric's direction.
+        quick_flags: flags for a quick smoke run (`zoo tour --quick`).
+    """
+
+    name: str
+    family: str
+    data: str
+    exports: str
+    summary: str
+    metric: str
+    higher_is_better: bool = True
+    quick_flags: tuple = ()
+
+    @property
+    def direction(self):
+        return "higher is better" if self.higher_is_better else "lower is better"
+
+    def load(self):
+        """The recipe's module (imports TensorFlow and whatever else the recipe needs)."""
+        return importlib.import_module(f"{__name__}.{self.name}")
+
+
+def declared_recipe(path):
+    """The `RECIPE = Recipe(...)` of a recipe file, read without running it; None for a helper module."""
+    for node in ast.parse(Path(path).read_text("utf-8"), str(path)).body:
+        if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["RECIPE"]
+                and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", None) == "Recipe"):
+            fields = {keyword.arg: ast.literal_eval(keyword.value) for keyword in node.value.keywords}
+            return Recipe(**fields)
+    return None
+
+
+def _catalogue():
+    recipes = [declared_recipe(path) for path in sorted(Path(__file__).parent.glob("*.py"))]
+    recipes = sorted((r for r in recipes if r is not None), key=lambda r: (FAMILIES.index(r.family), r.name))
+    return {recipe.name: recipe for recipe in recipes}
+
+
+CATALOGUE = _catalogue()
+
+
+def get(name):
+    if name not in CATALOGUE:
+        raise ZooInputError(f"unknown recipe {name!r}; known recipes: {', '.join(CATALOGUE)}")
+    return CATALOGUE[name]
+
+
+def add_output_flags(parser, training=True):
+    """--export-dir (where exports go), and for recipes that train, --runs-dir and --checkpoint-dir."""
+    parser.add_argument("--export-dir", default="saved_models",
+                        help="where the versioned exports go (TF Serving's model base path)")
+    if training:
+        parser.add_argument("--runs-dir", default="runs",
+                            help="training state: what an interrupted run resumes from, trained presets")
+        parser.add_argument("--checkpoint-dir", help="where an interrupted run resumes from "
+                            "(default: RUNS_DIR/<recipe>-<hash of the flags>)")
+
+
+def run_key(args):
+    """12 hex digits that name one run's flags: the folders an interrupted run resumes from carry them."""
+    return hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def checkpoint_dir(args, recipe):
+    """--checkpoint-dir, else runs/<recipe>-<run key>: the same flags resume the same run. Training state lives
+    under runs/, never under the export folder that TF Serving is pointed at."""
+    return args.checkpoint_dir or str(Path(args.runs_dir) / f"{recipe}-{run_key(args)}")

@@ -1,0 +1,8 @@
+"""Plain-text tables for the command line, the tour and the evaluations' printouts."""
+
+
+def print_table(header, rows):
+    """Prints `rows` (sequences of values) under `header`, each column as wide as its widest cell."""
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
