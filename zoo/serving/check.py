@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoo.errors import CheckFailed, ZooInputError
+from zoo.serving.layout import WARMUP_FILE
 
 PROBE = Path(__file__).with_name("servable_probe.py")
 VARIABLE_OPS = {"VarHandleOp", "VariableV2", "Variable"}
@@ -73,7 +74,7 @@ def validate_export_folder(path):
         if not index.is_file() or not data:
             missing = index if not index.is_file() else path / "variables" / "variables.data-*"
             raise ZooInputError(f"{missing}: missing, but the graph has variables")
-    warmup = path / "assets.extra" / "tf_serving_warmup_requests"
+    warmup = path / WARMUP_FILE
     if not warmup.is_file():
         raise ZooInputError(f"{warmup}: missing; `zoo check` runs serving_default on the warm-up requests "
                             "(zoo.export writes them)")
@@ -86,7 +87,8 @@ def check(path, timeout=600):
     validate_export_folder(path)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     try:
-        result = subprocess.run([sys.executable, "-P", str(PROBE), str(path.resolve())], capture_output=True,
+        result = subprocess.run([sys.executable, "-P", str(PROBE), str(path.resolve()),
+                                 str((path / WARMUP_FILE).resolve())], capture_output=True,
                                 text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise CheckFailed(f"{path}: the load and warm-up did not finish within {timeout} s") from None

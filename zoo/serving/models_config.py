@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from zoo.files import written_aside
+from zoo.serving.layout import MODELS_CONFIG
 
 
 def write_models_config(root="saved_models", base_path="/models"):
@@ -19,7 +20,7 @@ def write_models_config(root="saved_models", base_path="/models"):
             entry.name = model_dir.name
             entry.base_path = f"{base_path}/{model_dir.name}"
             entry.model_platform = "tensorflow"
-    path = root / "models.config"
+    path = root / MODELS_CONFIG
     with written_aside(path, folder=False) as temporary:
         temporary.write_text(text_format.MessageToString(config))
     return path

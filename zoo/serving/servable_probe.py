@@ -1,7 +1,7 @@
 """Loads a SavedModel the way TF Serving does and runs its warm-up requests; prints one JSON report.
 
-Run as a script in a fresh process (`python -P servable_probe.py EXPORT`), never imported: this process imports
-only `tensorflow` and `tensorflow_text`, the ops a stock model server links. The model is loaded by TensorFlow's
+Run as a script in a fresh process (`python -P servable_probe.py EXPORT WARMUP_FILE`), never imported: this
+process imports only `tensorflow` and `tensorflow_text`, the ops a stock model server links. The model is loaded by TensorFlow's
 C++ SavedModel loader (`LoadSavedModel`, reached through the C API's `TF_LoadSessionFromSavedModel`) into a TF1
 session, and `serving_default` runs through `TF_SessionRun`, as the model server runs a Predict request.
 
@@ -22,7 +22,6 @@ from tensorflow.python.framework import op_def_registry
 
 TF_STRING = 7
 TSTRING_BYTES = 24  # sizeof(TF_TString) on 64-bit platforms
-WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 
 
 # === Protobuf wire format (PredictionLog -> PredictLog -> PredictRequest) ===
@@ -209,7 +208,8 @@ def describe(array):
     return {"dtype": str(array.dtype) if array.dtype != object else "string", "shape": list(array.shape)}
 
 
-def probe(export_dir):
+def probe(export_dir, warmup_path):
+    """Loads `export_dir` and runs the Predict requests of `warmup_path` through it; returns the report."""
     report = {"ok": False, "export": export_dir}
     with open(os.path.join(export_dir, "saved_model.pb"), "rb") as handle:
         saved_model = saved_model_pb2.SavedModel.FromString(handle.read())
@@ -242,7 +242,6 @@ def probe(export_dir):
     if "serving_default" not in signatures:
         report["reason"] = "no serving_default signature"
         return report
-    warmup_path = os.path.join(export_dir, WARMUP_FILE)
     report["runs"] = []
     try:
         for record in tf.data.TFRecordDataset(warmup_path).as_numpy_iterator():
@@ -268,4 +267,4 @@ def probe(export_dir):
 
 
 if __name__ == "__main__":
-    print(json.dumps(probe(sys.argv[1])))
+    print(json.dumps(probe(sys.argv[1], sys.argv[2])))

@@ -13,10 +13,10 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.files import remove, remove_abandoned, temporary_path
+from zoo.serving.layout import WARMUP_FILE
 from zoo.serving.models_config import write_models_config
 
 SIGNATURE = "serving_default"
-WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
 
 
 def lookup_tables(model):
