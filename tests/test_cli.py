@@ -1,5 +1,7 @@
 """The zoo command's contract: the catalogue, usage errors (exit 2) and --help."""
 
+from pathlib import Path
+
 import pytest
 
 from zoo.cli import main
@@ -42,3 +44,10 @@ def test_data_list_shows_each_data_set_and_its_state(capsys):
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
     assert "stsb" in out and "vader-movie-reviews" in out and "ZOO_DATA_DIR" in out
+
+
+def test_readme_catalogue_table_is_the_recipes_declarations(capsys):
+    assert main(["list", "--markdown"]) == 0
+    table = capsys.readouterr().out.strip()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    assert table in readme, "README's catalogue table differs from `zoo list --markdown`: paste its output there"
