@@ -7,8 +7,9 @@ Keras runs on the TensorFlow backend (set here when KERAS_BACKEND is unset). Hea
 `zoo list` and `zoo data ...` start without importing TensorFlow.
 """
 
-import importlib
 import os
+
+from zoo.lazy_exports import lazy_getattr
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,25 +17,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 _LAZY = {
-    "export": ("zoo.serving.versioned_export", "export"),
-    "check": ("zoo.serving.check", "check"),
-    "load_export": ("zoo.serving.load", "load_export"),
-    "Vectors": ("zoo.static.vectors", "Vectors"),
-    "custom": ("zoo.custom", None),
-    "contextual": ("zoo.contextual", None),
-    "static": ("zoo.static", None),
-    "evaluate": ("zoo.evaluate", None),
-    "data": ("zoo.data", None),
-    "serving": ("zoo.serving", None),
+    "export": "zoo.serving.versioned_export",
+    "check": "zoo.serving.check",
+    "load_export": "zoo.serving.load",
+    "Vectors": "zoo.static.vectors",
+    "custom": "zoo.custom",
+    "contextual": "zoo.contextual",
+    "static": "zoo.static",
+    "evaluate": "zoo.evaluate",
+    "data": "zoo.data",
+    "serving": "zoo.serving",
 }
 
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
-    module_name, attribute = _LAZY[name]
-    module = importlib.import_module(module_name)
-    return module if attribute is None else getattr(module, attribute)
-
-
+__getattr__ = lazy_getattr("zoo", _LAZY)
 __all__ = sorted(_LAZY)
