@@ -36,9 +36,9 @@ def cmd_check(args):
 def cmd_embed(args):
     import tensorflow as tf
 
-    from zoo.serving.check import validate_export_folder
+    from zoo.serving.load import register_export_ops
 
-    validate_export_folder(args.path)
+    register_export_ops(args.path)  # TF Text's ops, for exports that tokenise in the graph
     signature = tf.saved_model.load(args.path).signatures["serving_default"]
     inputs = list(signature.structured_input_signature[1])
     if len(inputs) != 1:

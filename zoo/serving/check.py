@@ -49,8 +49,9 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def validate_export_folder(path):
-    """Raises ZooInputError naming what is missing or broken; returns the parsed SavedModel proto."""
+def validate_export_folder(path, require_warmup=True):
+    """Raises ZooInputError naming what is missing or broken (the warm-up file too, when `require_warmup`);
+    returns the parsed SavedModel proto."""
     from google.protobuf.message import DecodeError
     from tensorflow.core.protobuf import saved_model_pb2
 
@@ -75,7 +76,7 @@ def validate_export_folder(path):
             missing = index if not index.is_file() else path / "variables" / "variables.data-*"
             raise ZooInputError(f"{missing}: missing, but the graph has variables")
     warmup = path / WARMUP_FILE
-    if not warmup.is_file():
+    if require_warmup and not warmup.is_file():
         raise ZooInputError(f"{warmup}: missing; `zoo check` runs serving_default on the warm-up requests "
                             "(zoo.export writes them)")
     return saved_model

@@ -1,24 +1,75 @@
-"""Using an export from Keras 3: a layer that takes the signature's input and returns one named output."""
+"""Using an export from Keras 3: a layer that takes the signature's input and returns one named output; and the
+op registration every loader needs first (TF Text's ops, for exports whose graph tokenises text)."""
 
 import keras
+
+from zoo.errors import ZooInputError
+from zoo.serving.check import validate_export_folder
+
+
+def graph_ops(saved_model):
+    """The op types a SavedModel proto's graphs run (its own functions' names left out)."""
+    ops = set()
+    for meta_graph in saved_model.meta_graphs:
+        library = meta_graph.graph_def.library.function
+        nodes = [*meta_graph.graph_def.node, *(node for function in library for node in function.node_def)]
+        ops |= {node.op for node in nodes} - {function.signature.name for function in library}
+    return ops
+
+
+def register_export_ops(path):
+    """Makes sure TensorFlow knows every op the export at `path` runs: imports tensorflow_text when the graph
+    uses its ops (FastWordpieceTokenizeWithOffsets, RegexSplitWithOffsets...), as the model server links them;
+    an op that neither registers is a ZooInputError naming it and the path. Returns the SavedModel proto."""
+    from tensorflow.python.framework import op_def_registry
+
+    saved_model = validate_export_folder(path, require_warmup=False)
+    missing = {op for op in graph_ops(saved_model) if op_def_registry.get(op) is None}
+    if missing:
+        import tensorflow_text  # noqa: F401  registers TF Text's ops
+
+        missing = {op for op in missing if op_def_registry.get(op) is None}
+    if missing:
+        raise ZooInputError(f"{path}: runs ops that neither TensorFlow nor TF Text registers "
+                            f"({', '.join(sorted(missing))}); load it where the library defining them is imported")
+    return saved_model
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class ExportedModel(keras.layers.Layer):
-    """An export's `serving_default`, as a Keras 3 layer (frozen): `ExportedModel(path)(text) -> embedding`.
+    """An export's `serving_default`, as a frozen Keras 3 layer.
 
-    keras.layers.TFSMLayer does the loading; this adds what it lacks for our exports: calling with a plain
-    tensor when the signature has one input, and picking one output by name instead of returning the dict.
+    keras.layers.TFSMLayer does the loading; this adds what it lacks for our exports: TF Text's ops registered
+    when the graph needs them, calling with a plain tensor when the signature has one input, and picking one
+    output by name instead of returning the dict.
+
+    Args:
+        path: an export folder, `saved_models/<name>/<version>`.
+        output: the output to return (default "embedding"); None returns the dict of every output.
+
+    Input/Output: what the signature takes (one tensor, or a dict for several inputs) -> the named output.
+
+    Example:
+    ```python
+    encoder = zoo.load_export("saved_models/text_embedding/1")
+    text = keras.Input(shape=(), dtype="string", name="text")
+    model = keras.Model(text, keras.layers.Dense(2)(encoder(text)))
+    ```
     """
 
     def __init__(self, path, output="embedding", **kwargs):
-        super().__init__(trainable=False, **kwargs)
-        self.export_path, self.output_name = str(path), output
-        self.saved = keras.layers.TFSMLayer(self.export_path, call_endpoint="serving_default", trainable=False)
+        kwargs["trainable"] = False  # frozen, also when a saved config says so
+        super().__init__(**kwargs)
         import tensorflow as tf
 
+        self.export_path, self.output_name = str(path), output
+        register_export_ops(self.export_path)
         signature = tf.saved_model.load(self.export_path).signatures["serving_default"]
         self.input_names = sorted(signature.structured_input_signature[1])
+        output_names = sorted(signature.structured_outputs)
+        if output is not None and output not in output_names:
+            raise ZooInputError(f"{self.export_path}: has no output {output!r}; it has {', '.join(output_names)}")
+        self.saved = keras.layers.TFSMLayer(self.export_path, call_endpoint="serving_default", trainable=False)
 
     def call(self, inputs):
         if not isinstance(inputs, dict):
@@ -33,4 +84,5 @@ class ExportedModel(keras.layers.Layer):
 
 
 def load_export(path, output="embedding"):
+    """An export as a frozen Keras 3 layer (`ExportedModel`): `load_export(path)(texts) -> embedding`."""
     return ExportedModel(path, output=output)
