@@ -7,8 +7,8 @@
    min_count, long documents cut into pieces of 10,000 words).
 2. For each algorithm (Word2Vec skip-gram, Word2Vec CBOW, FastText skip-gram) and each seed, trains gensim
    (workers=2, the anchor) and then zoo, taking turns (this machine's speed drifts), with equal settings:
-   dim 100, window 5, negative 5, min_count 5, sample 1e-3, 5 epochs, each trainer's default learning rate
-   (gensim 0.025; zoo word2vec.c's, 0.025 for skip-gram and 0.05 for CBOW); FastText minn 3, maxn 6 and
+   output_dim 100, window 5, negative 5, min_count 5, sample 1e-3, 5 epochs, each trainer's default learning rate
+   (gensim 0.025; zoo word2vec.c's, 0.025 for skip-gram and 0.05 for CBOW); FastText min_n 3, max_n 6 and
    --bucket rows for both; neither computes its training loss (both trainers' default, compute_loss=False).
    Time: wall time of training alone (gensim's `train` after `build_vocab`; zoo's `fit` on the built Corpus,
    which includes building its Keras model and compiling its step; TensorFlow's one-time
@@ -32,7 +32,7 @@ from zoo.data import load_analogies, load_word_pairs
 from zoo.static.corpus import Corpus
 from zoo.static.vectors import Vectors
 
-SETTINGS = {"dim": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3, "epochs": 5}
+SETTINGS = {"output_dim": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3, "epochs": 5}
 PAIRS = ("wordsim353", "men", "simlex999")
 
 
@@ -56,7 +56,7 @@ def quality(vectors):
 def train_gensim(algorithm, sentences, seed, bucket):
     from gensim.models import FastText, Word2Vec
 
-    options = dict(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+    options = dict(vector_size=SETTINGS["output_dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                    min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], workers=2, seed=seed,
                    sg=int(algorithm != "cbow"))
     model = FastText(bucket=bucket, min_n=3, max_n=6, **options) if algorithm == "fasttext" else Word2Vec(**options)
@@ -72,11 +72,11 @@ def train_zoo(algorithm, corpus, seed, bucket, batch_words):
 
     if algorithm == "glove":
         # The glove recipe's settings: with glove.c's x_max 100 a corpus this small barely learns (see the recipe).
-        trainer = GloVe(dim=SETTINGS["dim"], min_count=SETTINGS["min_count"], x_max=10, learning_rate=0.2, epochs=10,
-                        seed=seed)
+        trainer = GloVe(output_dim=SETTINGS["output_dim"], min_count=SETTINGS["min_count"], x_max=10,
+                        learning_rate=0.2, epochs=10, seed=seed)
     else:
         options = dict(SETTINGS, seed=seed, batch_words=batch_words)
-        trainer = (FastText(mode="skipgram", bucket=bucket, **options) if algorithm == "fasttext"
+        trainer = (FastText(mode="skipgram", min_n=3, max_n=6, bucket=bucket, **options) if algorithm == "fasttext"
                    else Word2Vec(mode=algorithm, **options))
     started = time.perf_counter()
     trainer.fit(corpus, verbose=0)

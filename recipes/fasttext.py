@@ -9,7 +9,7 @@ Data: the `wiki-excerpt` + `lee` corpora (or `--corpus FILE`); the 8 word-pair b
 Expected: WordSim-353 Spearman about 0.29 (random vectors: about 0.0); on Rare Words, every pair scored
       thanks to subwords, where Word2Vec knows few of them.
 
-    zoo run fasttext [--corpus FILE] [--mode skipgram] [--minn 3] [--maxn 6] [--bucket 200000] [--epochs 5]
+    zoo run fasttext [--corpus FILE] [--mode skipgram] [--min-n 3] [--max-n 6] [--bucket 200000] [--epochs 5]
 """
 
 import argparse
@@ -30,14 +30,17 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run fasttext", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     steps.add_training_flags(parser)
-    parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram")
-    parser.add_argument("--minn", type=int, default=3)
-    parser.add_argument("--maxn", type=int, default=6)
+    parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram",
+                        help="skipgram: a word predicts its neighbours; cbow: their mean predicts the word")
+    parser.add_argument("--min-n", "--minn", dest="min_n", type=int, default=3,
+                        help="fewest characters of an n-gram, < and > included (--minn: deprecated spelling)")
+    parser.add_argument("--max-n", "--maxn", dest="max_n", type=int, default=6,
+                        help="most characters of an n-gram (--maxn: deprecated spelling)")
     parser.add_argument("--bucket", type=int, default=200_000,
-                        help="n-gram rows (fastText's default 2,000,000 makes an 800 MB export at dim 100)")
-    parser.add_argument("--negative", type=int, default=5)
-    parser.add_argument("--sample", type=float, default=1e-3)
-    parser.add_argument("--batch-words", type=int, default=512)
+                        help="n-gram rows (fastText's default 2,000,000 makes an 800 MB export at output_dim 100)")
+    parser.add_argument("--negative", type=int, default=5, help="noise words per positive pair")
+    parser.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold of frequent words")
+    parser.add_argument("--batch-words", type=int, default=512, help="centre words updated at once")
     parser.add_argument("--name", default="fasttext", help="export name of the text encoder")
     return parser.parse_args(argv)
 
@@ -49,9 +52,9 @@ def main(argv=None):
     corpus = steps.load_corpus(args)
 
     # 2. Train, resumable: an interrupted run restarts from its last finished epoch.
-    trainer = FastText(mode=args.mode, dim=args.dim, minn=args.minn, maxn=args.maxn, bucket=args.bucket,
-                       window=args.window, negative=args.negative, min_count=args.min_count, sample=args.sample,
-                       epochs=args.epochs, batch_words=args.batch_words, seed=args.seed,
+    trainer = FastText(mode=args.mode, output_dim=args.output_dim, min_n=args.min_n, max_n=args.max_n,
+                       bucket=args.bucket, window=args.window, negative=args.negative, min_count=args.min_count,
+                       sample=args.sample, epochs=args.epochs, batch_words=args.batch_words, seed=args.seed,
                        compute_loss=args.verbose > 0)  # the loss in the progress bar
     trainer.fit(corpus, checkpoint_dir=checkpoint_dir(args, "fasttext"), verbose=args.verbose)
     vectors = trainer.vectors

@@ -17,7 +17,7 @@ Expected: on this small corpus (GloVe's published vectors learn from 6 to 840 bi
       learning rate 0.05, 25 epochs, which on this corpus take about 6 minutes and score about 0.03: with x_max
       100 nearly every count here weighs under 0.1 and learning crawls).
 
-    zoo run glove [--corpus FILE] [--dim 100 --x-max 100 --learning-rate 0.05 --epochs 25] [--epochs 5]
+    zoo run glove [--corpus FILE] [--output-dim 100 --x-max 100 --learning-rate 0.05 --epochs 25] [--epochs 5]
 """
 
 import argparse
@@ -38,7 +38,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run glove", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     steps.add_training_flags(parser, epochs=10)
-    parser.set_defaults(dim=50, window=10)
+    parser.set_defaults(output_dim=50, window=10)
     parser.add_argument("--x-max", type=float, default=10.0, help="counts from x_max up weigh 1 (glove.c: 100)")
     parser.add_argument("--alpha", type=float, default=0.75, help="the weighting's exponent")
     parser.add_argument("--learning-rate", type=float, default=0.2, help="AdaGrad's (glove.c: 0.05)")
@@ -46,7 +46,7 @@ def parse_args(argv=None):
     parser.add_argument("--save-dir", help="also save the trained model there (GloVe.load reads it back)")
     parser.add_argument("--name", default="glove", help="export name of the text encoder")
     args = parser.parse_args(argv)
-    for flag in ("dim", "window", "epochs", "min_count", "batch_size"):
+    for flag in ("output_dim", "window", "epochs", "min_count", "batch_size"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be at least 1")
     return args
@@ -60,9 +60,9 @@ def main(argv=None):
 
     # 2. Co-occurrence counts, then AdaGrad on them through fit; resumable: an interrupted run restarts from its
     #    last finished epoch.
-    glove = GloVe(dim=args.dim, window=args.window, x_max=args.x_max, alpha=args.alpha, epochs=args.epochs,
-                  min_count=args.min_count, learning_rate=args.learning_rate, batch_size=args.batch_size,
-                  seed=args.seed)
+    glove = GloVe(output_dim=args.output_dim, window=args.window, x_max=args.x_max, alpha=args.alpha,
+                  epochs=args.epochs, min_count=args.min_count, learning_rate=args.learning_rate,
+                  batch_size=args.batch_size, seed=args.seed)
     glove.fit(corpus, checkpoint_dir=checkpoint_dir(args, "glove"), verbose=args.verbose)
     vectors = glove.vectors
     loss = glove.model.history.history.get("loss", [float("nan")])[-1]

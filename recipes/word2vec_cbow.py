@@ -6,7 +6,7 @@ Data: the `wiki-excerpt` + `lee` corpora (or `--corpus FILE`); the 8 word-pair b
 Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0), above gensim's CBOW (0.17) on the
       same corpus; CBOW trains faster than skip-gram and does less well on rare words.
 
-    zoo run word2vec_cbow [--corpus FILE] [--dim 100] [--window 5] [--epochs 5]
+    zoo run word2vec_cbow [--corpus FILE] [--output-dim 100] [--window 5] [--epochs 5]
 """
 
 from zoo.recipes import Recipe, word2vec_skipgram

@@ -11,7 +11,7 @@ Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0) and gensim
       (0.23) within a few hundredths (benchmarks/static_training.py measures both); a corpus this small knows few
       benchmark words, so analogies stay near 0.
 
-    zoo run word2vec_skipgram [--corpus FILE] [--dim 100] [--window 5] [--epochs 5]
+    zoo run word2vec_skipgram [--corpus FILE] [--output-dim 100] [--window 5] [--epochs 5]
 """
 
 import argparse
@@ -32,7 +32,7 @@ def parse_args(argv=None, mode="skipgram"):
     parser = argparse.ArgumentParser(prog=f"zoo run word2vec_{mode}", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     steps.add_training_flags(parser)
-    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--negative", type=int, default=5, help="noise words per positive pair")
     parser.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold of frequent words")
     parser.add_argument("--batch-words", type=int, default=512, help="centre words updated at once")
     parser.add_argument("--name", default=f"word2vec_{mode}", help="export name of the text encoder")
@@ -46,7 +46,7 @@ def main(argv=None, mode="skipgram"):
     corpus = steps.load_corpus(args)
 
     # 2. Train, resumable: an interrupted run restarts from its last finished epoch.
-    trainer = Word2Vec(mode=mode, dim=args.dim, window=args.window, negative=args.negative,
+    trainer = Word2Vec(mode=mode, output_dim=args.output_dim, window=args.window, negative=args.negative,
                        min_count=args.min_count, sample=args.sample, epochs=args.epochs,
                        batch_words=args.batch_words, seed=args.seed,
                        compute_loss=args.verbose > 0)  # the loss in the progress bar

@@ -14,13 +14,16 @@ WARMUP = {"text": ["The king spoke to the people of the city.", "unfathomable qu
 
 
 def add_training_flags(parser, epochs=5):
+    """The flags every static trainer's recipe takes: corpus, vector width, window, min count, epochs, seed,
+    output folders and verbosity (`epochs`: the default of --epochs)."""
     parser.add_argument("--corpus", default="wiki-excerpt+lee",
                         help="a text file (one sentence or document a line) or data-layer corpora joined with '+'")
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--window", type=int, default=5)
-    parser.add_argument("--min-count", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=100,
+                        help="width of the word vectors (--dim: deprecated spelling)")
+    parser.add_argument("--window", type=int, default=5, help="largest distance between two words of a pair")
+    parser.add_argument("--min-count", type=int, default=5, help="words rarer than this in the corpus are dropped")
+    parser.add_argument("--epochs", type=int, default=epochs, help="passes over the corpus")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the initial vectors and every random draw")
     add_output_flags(parser)
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
 

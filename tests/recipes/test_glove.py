@@ -14,7 +14,7 @@ from zoo.static.glove import GloVe
 
 pytestmark = pytest.mark.slow
 
-QUICK = ["--epochs", "4", "--dim", "24", "--verbose", "0"]
+QUICK = ["--epochs", "4", "--output-dim", "24", "--verbose", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_a_corpus_file_of_yours_runs_the_same_path(tmp_path):
     words = ["king", "queen", "man", "woman", "dog", "cat", "car", "train", "city", "river"]
     path = tmp_path / "corpus.txt"
     path.write_text("\n".join(" ".join(rng.choice(words, 12)) for _ in range(300)) + "\n", encoding="utf-8")
-    result = recipe.main(["--corpus", str(path), "--epochs", "2", "--dim", "8", "--batch-size", "64",
+    result = recipe.main(["--corpus", str(path), "--epochs", "2", "--output-dim", "8", "--batch-size", "64",
                           "--verbose", "0", "--export-dir", str(tmp_path / "saved_models"),
                           "--runs-dir", str(tmp_path / "runs")])
     served = zoo.load_export(result["exports"][0])(tf.constant(["king"])).numpy()
@@ -65,3 +65,16 @@ def test_a_corpus_file_that_is_not_utf8_is_an_error_naming_file_and_line(tmp_pat
     path.write_bytes(b"the cat sat on the mat\n" * 3 + b"caf\xe9 au lait\n")
     with pytest.raises(ZooDataError, match=f"{path}:4: not UTF-8"):
         recipe.main(["--corpus", str(path), "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path)])
+
+
+@pytest.mark.parametrize("flags, output_dim", [([], 50), (["--output-dim", "8"], 8), (["--dim", "8"], 8)],
+                         ids=["default", "output-dim", "dim (old spelling)"])
+def test_the_output_dim_flag_and_its_old_spelling(flags, output_dim):
+    assert recipe.parse_args(flags).output_dim == output_dim
+
+
+@pytest.mark.parametrize("flag", ["--output-dim", "--dim"])
+def test_a_width_below_1_is_a_usage_error_naming_the_flag(flag, capsys):
+    with pytest.raises(SystemExit) as exit:
+        recipe.parse_args([flag, "0"])
+    assert exit.value.code == 2 and "--output-dim must be at least 1" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 reference's arithmetic; learning measured on a corpus with planted word groups; save/load; resume; bad input."""
 
 import json
+import warnings
 from collections import defaultdict
 
 import keras
@@ -58,11 +59,11 @@ def test_cooccurrence_stops_at_sentence_ends():
 
 
 # === The model: loss and update against numpy ===
-def model_with_weights(vocabulary=5, dim=3, seed=0, **settings):
-    model = GloVeModel(vocabulary, dim, **settings)
+def model_with_weights(vocabulary=5, output_dim=3, seed=0, **settings):
+    model = GloVeModel(vocabulary, output_dim, **settings)
     model.build()
     rng = np.random.default_rng(seed)
-    word, context = rng.normal(0, 0.5, (2, vocabulary, dim + 1))
+    word, context = rng.normal(0, 0.5, (2, vocabulary, output_dim + 1))
     model.word_embedding.embeddings.assign(word.astype(np.float32))
     model.context_embedding.embeddings.assign(context.astype(np.float32))
     return model, word.astype(np.float32).astype(np.float64), context.astype(np.float32).astype(np.float64)
@@ -174,7 +175,7 @@ def planted_agreement(vectors):
     return spearmanr((unit[a] * unit[b]).sum(1), same).statistic
 
 
-SMALL = {"dim": 16, "window": 5, "x_max": 10.0, "epochs": 10, "min_count": 1, "batch_size": 256, "seed": 3}
+SMALL = {"output_dim": 16, "window": 5, "x_max": 10.0, "epochs": 10, "min_count": 1, "batch_size": 256, "seed": 3}
 
 
 def test_trained_vectors_find_the_planted_groups_where_random_and_shuffled_corpus_vectors_do_not():
@@ -219,6 +220,23 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     np.testing.assert_array_equal(loaded.counts, glove.counts)
     np.testing.assert_array_equal(Vectors.load(folder / "vectors.txt").matrix, glove.vectors.matrix)
+
+
+def test_settings_saved_under_the_old_name_dim_still_load(tmp_path):
+    corpus = Corpus.build(planted_corpus(sentences=50), min_count=1, progress=False)
+    glove = GloVe(**SMALL)
+    glove.words, glove.counts = list(corpus.words), corpus.counts
+    glove.model = glove.build_model()
+    folder = glove.save(tmp_path / "model")
+    saved = json.loads((folder / "glove.json").read_text())
+    saved["settings"] = {("dim" if k == "output_dim" else k): v for k, v in saved["settings"].items()}
+    (folder / "glove.json").write_text(json.dumps(saved))  # as an older version wrote it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = GloVe.load(folder)
+    assert not [w for w in caught if "is deprecated" in str(w.message)]  # read under the new name silently
+    assert loaded.output_dim == SMALL["output_dim"]
+    np.testing.assert_array_equal(loaded.vectors.matrix, glove.vectors.matrix)
 
 
 def test_an_interrupted_fit_resumes_from_its_checkpoint_to_the_uninterrupted_result(tmp_path):
@@ -268,5 +286,5 @@ def test_a_single_token_corpus_is_a_clear_error():
 def test_vectors_before_fit_and_bad_settings_are_clear_errors():
     with pytest.raises(ZooInputError, match="fit it on a corpus"):
         GloVe().vectors
-    with pytest.raises(ValueError, match="dim must be a positive whole number"):
-        GloVe(dim=0)
+    with pytest.raises(ValueError, match="output_dim must be a positive whole number"):
+        GloVe(output_dim=0)

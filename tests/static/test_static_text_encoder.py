@@ -80,3 +80,17 @@ def test_the_export_loads_with_hub_load_hub_keraslayer_and_keras_3(glove_export)
     keras3 = zoo.load_export(path)
     np.testing.assert_allclose(keras3(texts).numpy(), expected, atol=1e-6)
     assert isinstance(keras3, keras.layers.Layer)
+
+
+@pytest.mark.parametrize("texts", [["the cat", "cat"], [""], []], ids=["every word known", "no words", "no texts"])
+def test_subword_encoder_takes_batches_without_an_unknown_word(texts):
+    from zoo.static.fasttext_subwords import Subwords
+
+    rng = np.random.default_rng(0)
+    vectors = Vectors(["the", "cat"], rng.normal(size=(2, 3)).astype(np.float32),
+                      subwords=Subwords(rng.normal(size=(20, 3)).astype(np.float32), 3, 4))
+    encoder = vectors.text_encoder()
+    out = encoder(tf.constant(texts, tf.string))["embedding"].numpy()
+    expected = [np.sum([vectors.matrix[vectors.keys.index(w)] for w in t.split()], axis=0) / np.sqrt(len(t.split()))
+                if t else np.zeros(3) for t in texts]
+    np.testing.assert_allclose(out, np.reshape(expected, (len(texts), 3)), atol=1e-6)

@@ -2,6 +2,9 @@
 learning on a corpus with planted structure (against random and shuffled-corpus vectors, and gensim), resuming,
 saving, and bad input."""
 
+import json
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -42,7 +45,7 @@ def planted_spearman(vectors):
     return pearson(rank(same[upper]), rank((unit @ unit.T)[upper]))
 
 
-SMALL = {"dim": 24, "window": 3, "negative": 5, "min_count": 1, "sample": 0, "epochs": 3, "batch_words": 64}
+SMALL = {"output_dim": 24, "window": 3, "negative": 5, "min_count": 1, "sample": 0, "epochs": 3, "batch_words": 64}
 EVERY_TRAINER = pytest.mark.parametrize("trainer", [lambda: Word2Vec(mode="skipgram", **SMALL),
                                                     lambda: Word2Vec(mode="cbow", **SMALL),
                                                     lambda: FastText(mode="skipgram", bucket=5000, **SMALL),
@@ -82,7 +85,7 @@ def _loss(hidden, outputs, batch):
 
 def test_the_hand_written_update_follows_the_gradient_of_the_loss():
     rng = np.random.default_rng(0)
-    model = NegativeSamplingModel(input_rows=10, output_rows=7, dim=4)
+    model = NegativeSamplingModel(input_rows=10, output_rows=7, output_dim=4)
     model.output_vectors.assign(rng.normal(0, 0.3, (7, 4)).astype(np.float32))  # small: no score beyond 6
     batch = {  # 4 examples in 2 groups of 2, sharing 3 noise words a group; repeated rows on purpose
         "input_ids": np.array([1, 2, 2, 5, 9], np.int32), "input_examples": np.array([0, 1, 1, 2, 3], np.int32),
@@ -412,4 +415,71 @@ def test_fasttext_vectors_of_unseen_words_come_from_the_trained_ngram_rows():
     trained = trainer.model.input_vectors.numpy()[trainer.rows[first:end]]
     np.testing.assert_array_equal(np.sort(trained, axis=0), np.sort(table[known], axis=0))
     unused = np.setdiff1d(np.arange(words + 3000), trainer.table_rows)
-    assert 0 < np.abs(table[unused]).max() <= 0.5 / 24  # as initialised, uniform in +-0.5 / dim
+    assert 0 < np.abs(table[unused]).max() <= 0.5 / 24  # as initialised, uniform in +-0.5 / output_dim
+
+
+# === Renamed arguments: the old names work for one more release, with a DeprecationWarning ===
+RENAMED = pytest.mark.parametrize("trainer, old, new, value", [
+    (Word2Vec, "dim", "output_dim", 24), (FastText, "dim", "output_dim", 24), (FastText, "minn", "min_n", 2),
+    (FastText, "maxn", "max_n", 5), (GloVe, "dim", "output_dim", 24),
+], ids=["word2vec-dim", "fasttext-dim", "fasttext-minn", "fasttext-maxn", "glove-dim"])
+OLD_NAMES = {"output_dim": "dim", "min_n": "minn", "max_n": "maxn"}
+
+
+def ours(caught):
+    """The deprecation warnings of renamed arguments among `caught`."""
+    return [w for w in caught if issubclass(w.category, DeprecationWarning) and "is deprecated" in str(w.message)]
+
+
+@RENAMED
+def test_an_old_argument_name_still_works_and_warns_naming_the_new_one(trainer, old, new, value):
+    with pytest.warns(DeprecationWarning, match=rf"{trainer.__name__}\({old}=\.\.\.\) is deprecated .* use {new}=") \
+            as caught:
+        old_style = trainer(**{old: value})
+    assert [w.filename for w in ours(caught)] == [__file__]  # the warning points at the caller's line
+    assert getattr(old_style, new) == value and not hasattr(old_style, old)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        new_style = trainer(**{new: value})
+    assert ours(caught) == []
+    assert vars(old_style) == vars(new_style)  # settings included: saved under the new name
+
+
+@RENAMED
+def test_an_old_and_a_new_argument_name_together_are_a_type_error(trainer, old, new, value):
+    with pytest.raises(TypeError, match=rf"{trainer.__name__}\(\) got both {new}= and {old}="):
+        trainer(**{old: value, new: value})
+
+
+@pytest.mark.parametrize("make", [lambda: Word2Vec("cbow", 24, dim=24), lambda: FastText("cbow", 24, 3, dim=24),
+                                  lambda: FastText("cbow", 24, 3, minn=3), lambda: GloVe(24, dim=24)],
+                         ids=["word2vec", "fasttext-dim", "fasttext-minn", "glove"])
+def test_the_new_argument_given_by_position_and_the_old_one_by_name_are_a_type_error(make):
+    with pytest.raises(TypeError, match="got both"):
+        make()
+
+
+def test_the_signatures_show_the_new_names_only():
+    import inspect
+
+    for trainer, names in ((Word2Vec, {"output_dim"}), (FastText, {"output_dim", "min_n", "max_n"}),
+                           (GloVe, {"output_dim"})):
+        parameters = set(inspect.signature(trainer).parameters)
+        assert names <= parameters and not parameters & {"dim", "minn", "maxn"}
+
+
+@pytest.mark.parametrize("kind", [Word2Vec, lambda **kw: FastText(bucket=3000, **kw)], ids=["word2vec", "fasttext"])
+def test_settings_saved_under_the_old_names_still_load(tmp_path, kind):
+    trainer = kind(**SMALL)
+    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.model = trainer.build_model()
+    folder = trainer.save(tmp_path / "model")
+    settings = json.loads((folder / "settings.json").read_text())
+    (folder / "settings.json").write_text(json.dumps({OLD_NAMES.get(k, k): v for k, v in settings.items()}))
+    assert "dim" in json.loads((folder / "settings.json").read_text())  # as an older version wrote it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = type(trainer).load(folder)
+    assert ours(caught) == []  # nothing the user could change: the file is read under the new names silently
+    assert loaded.settings == trainer.settings and loaded.output_dim == 24
+    np.testing.assert_array_equal(loaded.vectors.matrix, trainer.vectors.matrix)

@@ -20,7 +20,17 @@ DATA_LAYER_CORPORA = ("wiki-excerpt", "lee")
 
 
 def data_layer_sentences(names):
-    """Token lists of the named corpora ("wiki-excerpt", "lee" = Lee's 300 background documents)."""
+    """The token lists of data-layer corpora, document by document.
+
+    Args:
+        names: corpus names: "wiki-excerpt" (Wikipedia articles) or "lee" (Lee's background news documents).
+
+    Yields:
+        Each document's tokens (zoo.data.tokenize), a list of strings.
+
+    Raises:
+        ZooInputError: an unknown name.
+    """
     from zoo.data import load_lee, load_wiki_excerpt, tokenize
 
     for name in names:
@@ -33,7 +43,17 @@ def data_layer_sentences(names):
 
 
 def file_sentences(path):
-    """Whitespace-split lines of a UTF-8 text file; a line that is not UTF-8 is an error naming it."""
+    """The lines of a UTF-8 text file, split on whitespace.
+
+    Args:
+        path: the file (str or Path).
+
+    Yields:
+        Each line's tokens, a list of strings (empty for a blank line).
+
+    Raises:
+        ZooDataError: a line that is not UTF-8, naming the file and the line.
+    """
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, start=1):
             try:
@@ -43,7 +63,18 @@ def file_sentences(path):
 
 
 def sentences_of(source):
-    """The token lists of any corpus source (see the module docstring)."""
+    """The token lists of any corpus source (see the module docstring).
+
+    Args:
+        source: a text file's path, data-layer corpus names joined with "+", or an iterable of token lists.
+
+    Returns:
+        An iterator of token lists.
+
+    Raises:
+        ZooInputError: a string that is neither a file nor data-layer corpus names; (when iterated) an item of
+            token lists that is not a list of strings.
+    """
     if isinstance(source, (str, Path)):
         if Path(source).is_file():
             return file_sentences(source)
@@ -63,8 +94,24 @@ def _checked_token_lists(sentences):
 
 
 class Corpus:
-    """`words` and `counts` (most frequent first, ties in order of first appearance, as gensim sorts them);
-    `ids` (int32, the kept words of the text in order) and `starts` (where each sentence begins in `ids`)."""
+    """A training corpus: its vocabulary, and its text as one array of word ids.
+
+    Made by `Corpus.build(source, min_count)`; the trainers' `fit` builds one from any source, or takes one built
+    ahead (to share it among several trainers).
+
+    Args:
+        words: the vocabulary, most frequent first (ties in order of first appearance, as gensim sorts them).
+        counts: each word's count in the text.
+        ids: int32 (total_words,) the kept words of the text, in order, as indices into `words`.
+        starts: int64 (sentences,) where each sentence begins in `ids`.
+
+    Example:
+    ```python
+    corpus = Corpus.build("wiki-excerpt+lee", min_count=5)
+    len(corpus), corpus.total_words              # vocabulary, kept words of the text
+    zoo.static.Word2Vec().fit(corpus); zoo.static.GloVe().fit(corpus)
+    ```
+    """
 
     def __init__(self, words, counts, ids, starts):
         self.words, self.counts, self.ids, self.starts = list(words), np.asarray(counts, np.int64), ids, starts
@@ -72,6 +119,24 @@ class Corpus:
 
     @classmethod
     def build(cls, source, min_count=5, progress=True):
+        """Reads a corpus source, drops the words below `min_count`, and numbers the rest.
+
+        Sentences longer than MAX_SENTENCE words are cut into pieces of that length; pieces of fewer than two
+        kept words are dropped (nothing to learn from).
+
+        Args:
+            source: a text file (one sentence or document a line, tokens split on whitespace), data-layer corpus
+                names joined with "+" ("wiki-excerpt+lee"), or an iterable of token lists.
+            min_count: the fewest occurrences a word needs to be kept. Default 5.
+            progress: show a progress bar while reading. Default True.
+
+        Returns:
+            The Corpus.
+
+        Raises:
+            ZooInputError: an empty corpus, fewer than 2 words reaching `min_count`, or no sentence of two kept
+                words; ZooDataError: a file line that is not UTF-8.
+        """
         counts, sentences = Counter(), []
         for sentence in tqdm(sentences_of(source), desc="reading corpus", unit=" sentences", disable=not progress):
             counts.update(sentence)
@@ -101,30 +166,50 @@ class Corpus:
         return cls(words, word_counts, np.concatenate(pieces), np.array(starts, np.int64))
 
     def __len__(self):
+        """The vocabulary size."""
         return len(self.words)
 
     @property
     def total_words(self):
+        """The kept words of the text (the length of `ids`)."""
         return len(self.ids)
 
     def sentences(self):
-        """The kept text as token lists, sentence by sentence (to give gensim the same input)."""
+        """The kept text as token lists, sentence by sentence (to give gensim the same input).
+
+        Returns:
+            A list of lists of strings.
+        """
         ends = np.r_[self.starts[1:], len(self.ids)]
         return [[self.words[i] for i in self.ids[s:e]] for s, e in zip(self.starts, ends)]
 
     def sentence_ids(self):
-        """For each position of `ids`, the number of its sentence."""
+        """The sentence number of each position of `ids`: int32 (total_words,)."""
         lengths = np.diff(np.r_[self.starts, len(self.ids)])
         return np.repeat(np.arange(len(self.starts), dtype=np.int32), lengths)
 
     def keep_probabilities(self, sample):
-        """word2vec's subsampling: the chance that each occurrence of a word is kept (gensim's formula)."""
+        """word2vec's subsampling: the chance that each occurrence of a word is kept (gensim's formula).
+
+        Args:
+            sample: the threshold, a fraction of the total count when below 1, else a count; 0 or None keeps all.
+
+        Returns:
+            float64 (vocabulary,) probabilities in (0, 1].
+        """
         if not sample:
             return np.ones(len(self.words))
         threshold = sample * self.counts.sum() if sample < 1.0 else sample
         return np.minimum((np.sqrt(self.counts / threshold) + 1) * (threshold / self.counts), 1.0)
 
     def noise_distribution(self, exponent=0.75):
-        """Negative sampling's distribution over the words: counts ** 0.75, normalised."""
+        """Negative sampling's distribution over the words: counts ** exponent, normalised.
+
+        Args:
+            exponent: word2vec's 0.75 by default.
+
+        Returns:
+            float64 (vocabulary,) probabilities summing to 1.
+        """
         weights = self.counts.astype(np.float64) ** exponent
         return weights / weights.sum()

@@ -41,7 +41,7 @@ def ngram_byte_spans(words, min_n, max_n):
 def _byte_values(strings):
     """The bytes of each string as int64 values 0-255, ragged (n, None)."""
     single_bytes = tf.strings.bytes_split(strings)
-    values = tf.io.decode_raw(single_bytes.flat_values, tf.uint8)[:, 0]
+    values = tf.reshape(tf.io.decode_raw(single_bytes.flat_values, tf.uint8), [-1])  # [:, 0] fails on no bytes
     return single_bytes.with_flat_values(tf.cast(values, tf.int64))
 
 

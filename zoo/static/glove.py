@@ -12,48 +12,81 @@ from zoo.files import write_folder
 from zoo.static.cooccurrence import cooccurrence
 from zoo.static.corpus import Corpus
 from zoo.static.glove_model import GloVeModel
-from zoo.training import training_callbacks
+from zoo.training import renamed_arguments, training_callbacks, with_current_names
 
-SETTINGS = ("dim", "window", "x_max", "alpha", "epochs", "min_count", "learning_rate", "batch_size", "seed")
+SETTINGS = ("output_dim", "window", "x_max", "alpha", "epochs", "min_count", "learning_rate", "batch_size", "seed")
 SETTINGS_FILE, WEIGHTS_FILE, VECTORS_FILE = "glove.json", "model.weights.h5", "vectors.txt"
 
 
 class GloVe:
-    """GloVe (Pennington et al. 2014) with the reference implementation's settings and defaults; `.fit(corpus)`,
-    then `.vectors`.
+    """GloVe (Pennington et al. 2014): weighted least squares on the logarithms of co-occurrence counts.
+
+    The algorithm and its defaults are the reference's (glove.c and its `cooccur` tool, run as its demo.sh
+    does): words below `min_count` dropped, symmetric co-occurrence counts X within `window` words of one
+    sentence (a line), each pair weighted 1 / distance; then w_i . w~_j + b_i + b~_j fitted to log X_ij with
+    weight f(X_ij) = min(1, (X_ij / x_max) ** alpha) by AdaGrad over `epochs` passes of the nonzero counts in
+    random order; the vectors are w + w~ (glove.c's default output, `-model 2`). Two differences: `batch_size`
+    counts take a step together through `Model.fit` (see GloVeModel), where glove.c's threads take one at a
+    time; and the order is shuffled again each epoch (glove.c shuffles once).
+
+    Args:
+        output_dim: the width of the word vectors. Default 100. (`dim=` is its deprecated alias.)
+        window: the largest distance between two co-occurring words of a sentence. Default 10.
+        x_max: counts from x_max up weigh 1 in the loss. Default 100.0.
+        alpha: the exponent of the weighting f. Default 0.75.
+        epochs: passes over the nonzero counts. Default 25.
+        min_count: words occurring fewer times in the corpus are dropped first. Default 5.
+        learning_rate: AdaGrad's initial learning rate. Default 0.05.
+        batch_size: nonzero counts a step. Default 16384.
+        seed: seeds the initial weights and each epoch's order. Default 1.
+
+    Input/Output: `fit(corpus)` takes token lists, a text file or data-layer corpus names; then `vectors` is a
+    zoo.Vectors of the kept words (most frequent first), w + w~ of `output_dim` floats each.
+
+    Raises:
+        ValueError: output_dim, window, epochs or batch_size not a positive whole number; x_max or
+            learning_rate not positive.
 
     Example:
     ```python
-    glove = zoo.static.GloVe(dim=100, epochs=25).fit("wiki-excerpt+lee")
+    glove = zoo.static.GloVe(output_dim=100, epochs=25).fit("wiki-excerpt+lee")
     glove.vectors.most_similar("king")
     glove.save("glove-wiki"); zoo.static.GloVe.load("glove-wiki").vectors
     ```
-
-    The algorithm is the reference's (glove.c and its `cooccur` tool, run as its demo.sh does): words below
-    `min_count` dropped, symmetric co-occurrence counts within `window` words of one sentence (a line), each pair
-    weighted 1 / distance; then w_i . w~_j + b_i + b~_j fitted to log X_ij with weight
-    f(X_ij) = min(1, (X_ij / x_max) ** alpha) by AdaGrad from `learning_rate` over `epochs` passes of the nonzero
-    counts in random order; the vectors are w + w~ (glove.c's default output, `-model 2`). One difference makes it
-    fast through `fit`: `batch_size` counts take a step together (see GloVeModel), where glove.c's threads take
-    one at a time; and the order is shuffled again for each epoch (glove.c shuffles once).
     """
 
-    def __init__(self, dim=100, window=10, x_max=100.0, alpha=0.75, epochs=25, min_count=5, learning_rate=0.05,
-                 batch_size=16384, seed=1):
-        for name, value in (("dim", dim), ("window", window), ("epochs", epochs), ("batch_size", batch_size)):
+    RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+
+    @renamed_arguments(**RENAMED_ARGUMENTS)
+    def __init__(self, output_dim=100, window=10, x_max=100.0, alpha=0.75, epochs=25, min_count=5,
+                 learning_rate=0.05, batch_size=16384, seed=1):
+        for name, value in (("output_dim", output_dim), ("window", window), ("epochs", epochs),
+                            ("batch_size", batch_size)):
             if int(value) != value or value < 1:
                 raise ValueError(f"{name} must be a positive whole number, not {value!r}")
         if x_max <= 0 or learning_rate <= 0:
             raise ValueError(f"x_max and learning_rate must be positive, not {x_max!r} and {learning_rate!r}")
-        self.dim, self.window, self.x_max, self.alpha, self.epochs = dim, window, x_max, alpha, epochs
+        self.output_dim, self.window, self.x_max, self.alpha, self.epochs = output_dim, window, x_max, alpha, epochs
         self.min_count, self.learning_rate, self.batch_size, self.seed = min_count, learning_rate, batch_size, seed
         self.words = self.counts = self.model = None
 
     # === Training ===
     def fit(self, corpus, checkpoint_dir=None, callbacks=(), verbose=1):
-        """Trains on `corpus` (token lists, a text file, data-layer corpus names, or a built Corpus). With
-        `checkpoint_dir`, an interrupted run started again with the same arguments resumes after its last finished
-        epoch, and ends as the uninterrupted run would."""
+        """Counts the co-occurrences of `corpus`, then fits the model to them through `Model.fit`.
+
+        Args:
+            corpus: token lists (an iterable of lists of strings), a text file (one sentence or document a line,
+                tokens split on whitespace), data-layer corpus names joined with "+" ("wiki-excerpt+lee"), or a
+                built zoo.static.Corpus.
+            checkpoint_dir: a folder where each finished epoch is saved (BackupAndRestore): a run interrupted and
+                started again with the same arguments resumes after its last finished epoch, and ends as the
+                uninterrupted run would. Default None.
+            callbacks: more Keras callbacks for `Model.fit`. Default none.
+            verbose: 0 silent, 1 the counts' summary and progress bars. Default 1.
+
+        Returns:
+            self, trained: `vectors` gives the word vectors, `model` is the GloVeModel.
+        """
         corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         rows, cols, counts = cooccurrence(corpus, self.window)
         if verbose:
@@ -70,14 +103,26 @@ class GloVe:
         return self
 
     def build_model(self):
-        model = GloVeModel(len(self.words), self.dim, self.x_max, self.alpha, self.learning_rate, self.seed,
+        """The GloVeModel for `self.words`, built and untrained."""
+        model = GloVeModel(len(self.words), self.output_dim, self.x_max, self.alpha, self.learning_rate, self.seed,
                            name="glove")
         model.build()
         return model
 
     def dataset(self, rows, cols, counts, epoch_counter):
-        """The nonzero counts in batches, in a new random order each epoch (seeded by seed and epoch, so that a
-        resumed run sees the order the uninterrupted one would)."""
+        """The nonzero counts in batches, in a new random order each epoch.
+
+        Each epoch's order is drawn from the seed and the epoch number, so that a resumed run sees the order the
+        uninterrupted one would.
+
+        Args:
+            rows, cols: int32 (N,) the word and context ids of the nonzero counts.
+            counts: float32 (N,) the counts X_ij.
+            epoch_counter: the zoo.training.EpochCounter of the fit; the stream starts at its epoch.
+
+        Returns:
+            A tf.data.Dataset of {"rows", "cols", "counts"} batches of `batch_size`, over all remaining epochs.
+        """
         size = self.batch_size
 
         def generate():  # one stream over all epochs: fit draws `steps` batches an epoch from one iterator
@@ -95,7 +140,11 @@ class GloVe:
     # === Results ===
     @property
     def vectors(self):
-        """w + w~ of every word as a zoo.Vectors (words most frequent first)."""
+        """w + w~ of every word as a zoo.Vectors (words most frequent first, `output_dim` floats each).
+
+        Raises:
+            ZooInputError: nothing trained or loaded yet.
+        """
         from zoo.static.vectors import Vectors
 
         if self.model is None:
@@ -105,9 +154,21 @@ class GloVe:
 
     # === Saving ===
     def save(self, folder):
-        """Writes `folder`: glove.json (the settings and word counts), model.weights.h5 (all of the model: both
-        tables, biases, AdaGrad state) and vectors.txt (w + w~ in word2vec text format, for any tool). Written
-        beside it and renamed into place, so a failed save leaves the folder as it was."""
+        """Writes the trained model to `folder`, to be read back with `load`.
+
+        The folder holds glove.json (the settings and word counts), model.weights.h5 (all of the model: both
+        tables, biases, AdaGrad state) and vectors.txt (w + w~ in word2vec text format, for any tool). It is
+        written beside `folder` and renamed into place, so a failed save leaves the folder as it was.
+
+        Args:
+            folder: the folder to write (str or Path); replaced whole if it exists.
+
+        Returns:
+            The folder, as a Path.
+
+        Raises:
+            ZooInputError: nothing trained yet.
+        """
         if self.model is None:
             raise ZooInputError("nothing to save: fit GloVe on a corpus first")
         def write(temporary):
@@ -121,14 +182,26 @@ class GloVe:
 
     @classmethod
     def load(cls, folder):
-        """A GloVe saved by `save`, ready for `.vectors` (and `.model`)."""
+        """A GloVe saved by `save`, ready for `vectors` (and `model`).
+
+        Settings saved by an older version under a name since renamed ("dim") are read under the new one.
+
+        Args:
+            folder: the folder `save` wrote.
+
+        Returns:
+            The GloVe.
+
+        Raises:
+            ZooInputError: the folder is not a saved GloVe.
+        """
         from zoo.static.vectors import Vectors
 
         folder = Path(folder)
         if not (folder / SETTINGS_FILE).is_file():
             raise ZooInputError(f"{folder} is not a saved GloVe model (no {SETTINGS_FILE})")
         saved = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-        glove = cls(**saved["settings"])
+        glove = cls(**with_current_names(saved["settings"], cls.RENAMED_ARGUMENTS))
         glove.words = Vectors.load(folder / VECTORS_FILE, format="word2vec").keys
         glove.counts = np.array(saved["counts"], np.int64)
         glove.model = glove.build_model()

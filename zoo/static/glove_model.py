@@ -1,19 +1,29 @@
+"""GloVe's network and its sparse AdaGrad step, as a Keras model trained through `Model.fit`."""
+
 import keras
 import tensorflow as tf
 
 
 def glove_weighting(counts, x_max=100.0, alpha=0.75):
-    """GloVe's f(x) = min(1, (x / x_max) ** alpha)."""
+    """GloVe's weighting f(x) = min(1, (x / x_max) ** alpha) of a co-occurrence count x.
+
+    Args:
+        counts: a float tensor of counts x > 0.
+        x_max: counts from x_max up weigh 1. Default 100.0.
+        alpha: the exponent below x_max. Default 0.75.
+
+    Returns:
+        f(counts), the shape of `counts`.
+    """
     return tf.minimum(1.0, tf.pow(counts / x_max, alpha))
 
 
 class GloVeModel(keras.Model):
-    """GloVe's network (Pennington et al. 2014): word vectors w, context vectors w~ and a bias for each, fitted so
-    that w_i . w~_j + b_i + b~_j approximates log X_ij, each nonzero X_ij weighted by f(X_ij).
+    """GloVe's network (Pennington et al. 2014): word and context vectors and biases, fitted by sparse AdaGrad.
 
-    `call({"rows", "cols"})` gives the prediction w_i . w~_j + b_i + b~_j; `glove_loss(batch)` the mean over the
-    batch of 1/2 f(x) (prediction - log x)^2 (the paper's J with the 1/2 of the reference's code, whose gradient is
-    f(x) (prediction - log x)); `train_step` one step of AdaGrad on the rows the batch touches.
+    The model is fitted so that w_i . w~_j + b_i + b~_j approximates log X_ij, each nonzero X_ij weighted by
+    f(X_ij) (see `glove_weighting`); its loss is the mean over a batch of 1/2 f(x) (prediction - log x)^2 (the
+    paper's J with the 1/2 of the reference's code, whose gradient is f(x) (prediction - log x)).
 
     The update is the reference glove.c's AdaGrad, with one change that keeps large batches stable: each
     parameter moves by s / sqrt(G), where s = eta g (g its gradient, eta the learning rate, as glove.c scales g
@@ -21,71 +31,98 @@ class GloVeModel(keras.Model):
     before adding this one: its first step is s itself, unbounded, which diverges when a batch sums the
     gradients of a frequent word; here |step| < 1). The parameters and gradients of a batch are read before any of
     them moves, and a row met several times in one batch takes one step on the sum of its gradients (glove.c takes
-    one step per triple). Initialisation is the reference's: every weight uniform in (-0.5, 0.5) / dim.
+    one step per triple). Initialisation is the reference's: every weight uniform in (-0.5, 0.5) / output_dim.
 
     Why by hand (not a Keras optimizer): Keras 3's Adagrad on the TensorFlow backend takes the sparse gradients
     of the lookups (tf.IndexedSlices) but computes sqrt(accumulator + epsilon) over the whole table on every
-    step, so each step costs vocabulary x dim (about 1 s a step for a 1M-word table on a CPU core against 12 ms
-    for a 10k one); the update here touches only the batch's rows. The accumulators are weights of the model, so
-    a checkpoint (BackupAndRestore) carries them and a resumed run continues exactly. One replica only: under a
-    strategy with several, each replica would update its own copy of the tables, so train_step refuses.
+    step, so each step costs vocabulary x output_dim; the update here touches only the batch's rows. The
+    accumulators are weights of the model, so a checkpoint (BackupAndRestore) carries them and a resumed run
+    continues exactly. One replica only: under a strategy with several, each replica would update its own copy
+    of the tables, so train_step refuses.
 
-    The word table and the context table are Embedding layers of dim + 1 columns, a row's vector and then its
-    bias, as glove.c lays them out (one gather and one update per side instead of two; `word_vectors`,
+    The word table and the context table are Embedding layers of output_dim + 1 columns, a row's vector and then
+    its bias, as glove.c lays them out (one gather and one update per side instead of two; `word_vectors`,
     `word_biases` etc. give the parts).
 
-    Batches are dicts: rows (B,) int32 word ids, cols (B,) int32 context ids, counts (B,) float32 X_ij > 0.
+    Args:
+        vocabulary: the number of words (rows of each table).
+        output_dim: the width of the word and context vectors.
+        x_max: counts from x_max up weigh 1 in the loss. Default 100.0.
+        alpha: the weighting's exponent. Default 0.75.
+        learning_rate: eta, AdaGrad's initial learning rate. Default 0.05.
+        seed: seeds the initial weights (the context table with seed + 1). Default 1.
+        **kwargs: keras.Model's (e.g. `name`).
+
+    Input/Output: a batch is a dict: "rows" (B,) int32 word ids, "cols" (B,) int32 context ids, "counts" (B,)
+    float32 X_ij > 0. `call(batch)` gives the predictions w_i . w~_j + b_i + b~_j, (B,); `glove_loss(batch)` the
+    loss; `train_step(batch)` takes one step and returns {"loss": the running mean over the epoch}.
+
+    Example:
+    ```python
+    model = GloVeModel(vocabulary=len(words), output_dim=100, name="glove")
+    model.build()
+    model.compile(jit_compile=False)    # tf.unique in the step has no XLA kernel
+    model.fit(dataset_of_batches, epochs=25, steps_per_epoch=steps)
+    vectors = model.word_vectors + model.context_vectors
+    ```
     """
 
-    def __init__(self, vocabulary, dim, x_max=100.0, alpha=0.75, learning_rate=0.05, seed=1, **kwargs):
+    def __init__(self, vocabulary, output_dim, x_max=100.0, alpha=0.75, learning_rate=0.05, seed=1, **kwargs):
         super().__init__(**kwargs)
-        self.vocabulary, self.dim = vocabulary, dim
+        self.vocabulary, self.output_dim = vocabulary, output_dim
         self.x_max, self.alpha, self.learning_rate, self.seed = x_max, alpha, learning_rate, seed
 
         # === Layers === (each row: a vector and its bias, as glove.c lays them out; moved by train_step's AdaGrad,
         # not by a Keras optimizer: trainable=False)
         def table(name, offset):
-            initializer = keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim, seed=seed + offset)
-            return keras.layers.Embedding(vocabulary, dim + 1, embeddings_initializer=initializer, trainable=False,
-                                          name=name)
+            initializer = keras.initializers.RandomUniform(-0.5 / output_dim, 0.5 / output_dim, seed=seed + offset)
+            return keras.layers.Embedding(vocabulary, output_dim + 1, embeddings_initializer=initializer,
+                                          trainable=False, name=name)
 
         self.word_embedding = table("word_embedding", 0)
         self.context_embedding = table("context_embedding", 1)
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def build(self, input_shape=None):
+        """Creates the tables and the AdaGrad accumulators (no input shape needed)."""
         self.word_embedding.build((None,))
         self.context_embedding.build((None,))
         # === AdaGrad state === (for each weight, 1 + the sum of its squared steps, as glove.c's gradsq)
         self.word_accumulator, self.context_accumulator = (
-            self.add_weight(shape=(self.vocabulary, self.dim + 1), initializer="ones", trainable=False, name=name)
+            self.add_weight(shape=(self.vocabulary, self.output_dim + 1), initializer="ones", trainable=False,
+                            name=name)
             for name in ("word_accumulator", "context_accumulator"))
         self.built = True
 
     # === Weights ===
     @property
     def word_vectors(self):
-        return self.word_embedding.embeddings[:, :self.dim]
+        """w: (vocabulary, output_dim)."""
+        return self.word_embedding.embeddings[:, :self.output_dim]
 
     @property
     def context_vectors(self):
-        return self.context_embedding.embeddings[:, :self.dim]
+        """w~: (vocabulary, output_dim)."""
+        return self.context_embedding.embeddings[:, :self.output_dim]
 
     @property
     def word_biases(self):
-        return self.word_embedding.embeddings[:, self.dim]
+        """b: (vocabulary,)."""
+        return self.word_embedding.embeddings[:, self.output_dim]
 
     @property
     def context_biases(self):
-        return self.context_embedding.embeddings[:, self.dim]
+        """b~: (vocabulary,)."""
+        return self.context_embedding.embeddings[:, self.output_dim]
 
     # === Forward and loss ===
     def predict_log_counts(self, words, contexts):
         """w_i . w~_j + b_i + b~_j from the rows (vector and bias) of word i and context j."""
-        dot = tf.reduce_sum(words[:, :self.dim] * contexts[:, :self.dim], axis=-1)
-        return dot + words[:, self.dim] + contexts[:, self.dim]
+        dot = tf.reduce_sum(words[:, :self.output_dim] * contexts[:, :self.output_dim], axis=-1)
+        return dot + words[:, self.output_dim] + contexts[:, self.output_dim]
 
     def call(self, inputs):
+        """The predictions w_i . w~_j + b_i + b~_j of a batch {"rows", "cols"}: (B,)."""
         return self.predict_log_counts(self.word_embedding(inputs["rows"]), self.context_embedding(inputs["cols"]))
 
     def glove_loss(self, batch):
@@ -96,22 +133,23 @@ class GloVeModel(keras.Model):
 
     # === Training ===
     def train_step(self, batch):
+        """One AdaGrad step on the rows `batch` touches; returns {"loss": the running mean over the epoch}."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if replicas > 1:  # each replica would scatter its share of the batch into its own copy of the tables
             raise NotImplementedError(f"GloVeModel trains on one replica, not {replicas}: its sparse AdaGrad "
                                       "updates are not synchronised across replicas")
         rows, cols = batch["rows"], batch["cols"]
         counts = tf.cast(batch["counts"], self.compute_dtype)
-        words = tf.gather(self.word_embedding.embeddings.value, rows)  # (B, dim + 1): vector, bias
+        words = tf.gather(self.word_embedding.embeddings.value, rows)  # (B, output_dim + 1): vector, bias
         contexts = tf.gather(self.context_embedding.embeddings.value, cols)
         difference = self.predict_log_counts(words, contexts) - tf.math.log(counts)
         weighted = glove_weighting(counts, self.x_max, self.alpha) * difference  # d loss / d prediction
         step = self.learning_rate * weighted[:, None]  # eta g, as glove.c scales the gradient before AdaGrad
         ones = tf.ones_like(step)  # d prediction / d bias
         self._adagrad(self.word_embedding.embeddings, self.word_accumulator, rows,
-                      step * tf.concat([contexts[:, :self.dim], ones], axis=1))
+                      step * tf.concat([contexts[:, :self.output_dim], ones], axis=1))
         self._adagrad(self.context_embedding.embeddings, self.context_accumulator, cols,
-                      step * tf.concat([words[:, :self.dim], ones], axis=1))
+                      step * tf.concat([words[:, :self.output_dim], ones], axis=1))
         self.loss_tracker.update_state(0.5 * weighted * difference)
         return {"loss": self.loss_tracker.result()}
 
@@ -129,5 +167,5 @@ class GloVeModel(keras.Model):
         return [self.loss_tracker]
 
     def get_config(self):
-        return {"vocabulary": self.vocabulary, "dim": self.dim, "x_max": self.x_max, "alpha": self.alpha,
+        return {"vocabulary": self.vocabulary, "output_dim": self.output_dim, "x_max": self.x_max, "alpha": self.alpha,
                 "learning_rate": self.learning_rate, "seed": self.seed, **super().get_config()}

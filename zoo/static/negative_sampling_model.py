@@ -1,3 +1,5 @@
+"""The word2vec family's network (Word2Vec, FastText), and the stacking of its batches into chunks."""
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -19,18 +21,35 @@ PACKED = {"input_ids": ("input", 0), "input_examples": ("input", None), "input_w
 
 
 def padded_size(length):
-    """`length` rounded up to a multiple of 512, or of 1/16 to 1/8 of it when longer than 8,192: few shapes."""
+    """The size a packed array of `length` rows is padded to, one of few sizes so that the step compiles few shapes.
+
+    Args:
+        length: rows.
+
+    Returns:
+        `length` rounded up to a multiple of 512, or of 1/16 to 1/8 of it when longer than 8,192.
+    """
     return bucketed_length(length, smallest_step=512)
 
 
 def stack_batches(batches, sizes=None):
-    """Batches as one chunk, every array stacked: (batches, ...). Packed arrays (PACKED: FastText's input rows,
-    CBOW's input cells; (N,) a batch) are padded first, with rows that weigh nothing (and belong to the last
-    example, so that example numbers stay sorted), to their group's size in `sizes` (the size so far in this run;
-    the trainers start it at a size no batch of their run passes, see Word2Vec.padded_sizes), or to
-    `padded_size` of the chunk's longest if that is longer, which raises the size: a run's padding never shrinks,
-    so its step compiles few shapes (each compilation costs about a second), not one more for every smaller
-    chunk. Every other array (the grids) has the same shape in every batch."""
+    """Batches as one chunk for NegativeSamplingModel.train_step, every array stacked: (batches, ...).
+
+    Packed arrays (PACKED: FastText's input rows, CBOW's input cells; (N,) a batch) are padded first, with rows
+    that weigh nothing (and belong to the last example, so that example numbers stay sorted), to their group's
+    size in `sizes`, or to `padded_size` of the chunk's longest if that is longer, which raises the size: a run's
+    padding never shrinks, so its step compiles few shapes, not one more for every smaller chunk. Every other
+    array (the grids) has the same shape in every batch.
+
+    Args:
+        batches: a list of batches, dicts of numpy arrays (see NegativeSamplingModel), all with the same keys.
+        sizes: {group: padded size so far in this run}, updated in place when a chunk needs more; the trainers
+            start it at a size no batch of their run passes (see Word2Vec.padded_sizes). Default None: empty.
+
+    Returns:
+        The chunk: a dict of the stacked arrays, plus "batches", int32 (): the number of batches up to the last
+        that has pairs (the step skips the empty ones at the end).
+    """
     sizes = {} if sizes is None else sizes
     examples = len(batches[0]["noise_weights"])
     packed = {key: group for key, (group, _) in PACKED.items() if key in batches[0] and np.ndim(batches[0][key]) == 1}
@@ -39,7 +58,7 @@ def stack_batches(batches, sizes=None):
         longest = max(len(batch[key]) for batch in batches for key in packed if packed[key] == group)
         if longest > sizes.get(group, 0):
             sizes[group] = padded_size(longest)
-    for key, group in packed.items():  # in place: np.pad, then np.stack, made an epoch 0.58 s, not 0.30
+    for key, group in packed.items():  # filled in place: np.pad, then np.stack, would copy every array twice
         value = PACKED[key][1]
         padded[key] = np.full((len(batches), sizes[group]), examples - 1 if value is None else value,
                               batches[0][key].dtype)
@@ -63,68 +82,86 @@ def _input_cells_to_scatter(batch, updates):
 
 
 def _sum_by_example(rows, examples, count):
-    """Rows summed by their example number: (count, dim)."""
+    """Rows summed by their example number: (count, output_dim)."""
     return tf.math.unsorted_segment_sum(rows, examples, count)
 
 
 class NegativeSamplingModel(keras.Model):
-    """The word2vec family's network: input vectors, output vectors, and one step of sparse SGD on negative
-    sampling, written out by hand.
+    """Word2Vec's and FastText's network: input and output vectors, trained by a hand-written sparse SGD step.
 
     Each example (one centre word) combines input rows into a hidden vector h = sum_i w_i in[i] (skip-gram: the
     centre word; CBOW: the mean of its context words; FastText: the mean of a word's row and its n-gram rows),
     scores h against its positive output rows (label 1) and against noise rows (label 0), and every touched row
     moves by plain SGD: out[o] += g_o h and in[i] += u_i sum_o g_o out[o], g_o = rate weight_o (label_o -
-    sigmoid(h . out[o])).
+    sigmoid(h . out[o])). As word2vec (and gensim), a pair whose score is beyond +-MAX_EXP is not updated.
 
-    Six choices make it fast on a CPU (the second after Ji et al. 2016, "Parallelizing Word2Vec in Shared and
-    Distributed Memory"):
+    Its layout suits a CPU (timings: see BENCHMARKS.md, static_training):
     - input rows are a grid (C, K) when each centre word has few (Word2Vec: K = 1 for skip-gram, the 2 x window
       context positions for CBOW, weight 0 where there is no pair), or packed when their number varies a lot
       (FastText's n-gram rows: each carries the number of its example), so that a short word costs little;
     - positives are a grid, K a centre word (skip-gram: its 2 x window context positions, weight 0 where there
-      is no pair; CBOW: the centre word): the sum over a centre word's pairs is then a dense reduction, where
-      packed pairs needed a segment sum that took a third of the skip-gram step (measured: 0.70 against 0.88 ms
-      a batch for the packed pairs, although the grid holds about 1.5x as many rows);
-    - packed input rows can be those of the batch's distinct input words only (FastText's skip-gram: a batch's
-      512 centre words are about 410 distinct words, 8,000 n-gram rows rather than 9,060), each example taking
-      its word's slot (`input_slots`): the same update, and the FastText step ran 1.23-1.28x faster (medians of
-      9, three processes: 2.42 / 2.16 / 1.94 against 3.03 / 2.67 / 2.48 ms a batch);
-    - a group of `group` consecutive examples shares its noise words, so that the noise part is small matrix
-      products instead of one row gather and scatter per pair and noise word;
-    - the whole step is compiled by XLA (`jit_compile=True`: its gathers and scatters are about 3x TensorFlow's
-      kernels here; the packed rows are padded to a size no batch of the run passes, see `stack_batches`, so
-      that it compiles once);
+      is no pair; CBOW: the centre word), so that the sum over a centre word's pairs is a dense reduction rather
+      than a segment sum;
+    - packed input rows can be those of the batch's distinct input words only (FastText's skip-gram), each
+      example taking its word's slot (`input_slots`): the same update on fewer rows;
+    - groups of G consecutive examples share their noise words, so the noise part becomes small matrix products
+      instead of one row gather and scatter per pair and noise word (Ji et al. 2016, "Parallelizing Word2Vec in
+      Shared and Distributed Memory");
+    - the whole step is compiled by XLA (`jit_compile=True`), whose gathers and scatters beat TensorFlow's
+      kernels here; the packed rows are padded to a size no batch of the run passes (see `stack_batches`), so
+      that it compiles once;
     - a grid's cells are computed in full, but CBOW scatters only the input cells that hold pairs, which it
-      lists (`input_cells`, about 3,300 of 5,120): XLA's scatter costs about 3x its gather a row here (0.30-0.42
-      against 0.14 ms for 5,120 rows), and the CBOW step ran 4-12% faster, best of 15 (three runs: 0.450 /
-      0.467 / 0.496 against 0.468 / 0.542 / 0.563 ms a batch). Skip-gram's positive cells gained nothing so.
+      lists (`input_cells`): a scatter costs more than a gather a row.
 
     Why by hand (not a Keras optimizer on Embedding layers): word2vec's update is plain SGD with a decaying rate
-    on the rows a batch touches; Keras optimizers update dense variables (V x dim each step, 100x the work here)
+    on the rows a batch touches; Keras optimizers update dense variables (vocabulary x output_dim each step)
     and autodiff through the gathers costs a second pass.
 
-    A batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids / input_weights /
-    input_update_weights (C, K) as a grid, or with input_examples (N,) packed; positive_ids / positive_weights
-    (C, K), noise_ids (C / G, S), noise_weights (C,), learning_rate (); CBOW also input_cells /
+    Args:
+        input_rows: rows of the input table (Word2Vec: the vocabulary; FastText: the used word and n-gram rows).
+        output_rows: rows of the output table (the vocabulary).
+        output_dim: the width of both tables' vectors.
+        seed: seeds the input table's initialisation, uniform in +-0.5/output_dim (the output table starts at
+            zero, as in word2vec). Default 1.
+        reports_loss: compute the loss per positive pair and report it in the logs. Default True.
+        **kwargs: keras.Model's (e.g. `name`).
+
+    Input/Output: a batch (see word2vec.py) has C examples, C a multiple of the group size G: input_ids /
+    input_weights / input_update_weights (C, K) as a grid, or with input_examples (N,) packed; positive_ids /
+    positive_weights (C, K), noise_ids (C / G, S), noise_weights (C,), learning_rate (); CBOW also input_cells /
     input_cell_weights (P,); FastText's skip-gram also input_slots (C,), where input_examples then number the
-    slots. A chunk stacks batches (see `stack_batches`).
+    slots. `train_step` takes a chunk that stacks batches (see `stack_batches`) and returns {"learning_rate",
+    and "loss" when `reports_loss`}; `update` takes one batch.
+
+    Example:
+    ```python
+    model = NegativeSamplingModel(len(words), len(words), output_dim=100, reports_loss=False)
+    model.compile(jit_compile=True)
+    model.fit(dataset_of_chunks, epochs=5, steps_per_epoch=steps)   # as Word2Vec.fit makes them
+    vectors = model.input_vectors.numpy()
+    ```
     """
 
-    def __init__(self, input_rows, output_rows, dim, seed=1, reports_loss=True, **kwargs):
+    def __init__(self, input_rows, output_rows, output_dim, seed=1, reports_loss=True, **kwargs):
         super().__init__(**kwargs)
-        self.dim, self.reports_loss = dim, reports_loss
-        # === Weights === (word2vec's initialisation: inputs uniform in +-0.5/dim, outputs zero)
+        self.output_dim, self.reports_loss = output_dim, reports_loss
+        # === Weights === (word2vec's initialisation: inputs uniform in +-0.5/output_dim, outputs zero)
         self.input_vectors = self.add_weight(
-            shape=(input_rows, dim), name="input_vectors", trainable=False,
-            initializer=keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim, seed=seed))
-        self.output_vectors = self.add_weight(shape=(output_rows, dim), name="output_vectors", trainable=False,
+            shape=(input_rows, output_dim), name="input_vectors", trainable=False,
+            initializer=keras.initializers.RandomUniform(-0.5 / output_dim, 0.5 / output_dim, seed=seed))
+        self.output_vectors = self.add_weight(shape=(output_rows, output_dim), name="output_vectors", trainable=False,
                                               initializer="zeros")
         self.built = True  # its weights are all it has (BackupAndRestore wants a built model)
 
     def train_step(self, chunk):
-        """A chunk of batches (see `stack_batches`), applied one after another in the graph: one call from
-        Keras and one element from tf.data for many steps, which keeps Python out of the loop."""
+        """Applies a chunk of batches (see `stack_batches`) one after another in the graph.
+
+        One call from Keras and one element from tf.data for many batches keep Python out of the loop.
+
+        Returns:
+            {"learning_rate": the chunk's first rate, and "loss": the mean loss per positive pair of its batches
+            when `reports_loss`}.
+        """
         count = chunk["batches"]  # those with pairs (see stack_batches); skipping the empty ones changes nothing
 
         def step(k, total, inputs, outputs):
@@ -132,8 +169,8 @@ class NegativeSamplingModel(keras.Model):
             loss, inputs, outputs = self.update(batch, inputs, outputs)
             return k + 1, total + loss, inputs, outputs
 
-        # The tables go through the loop as tensors and are assigned once: 1.1x faster under XLA than updating
-        # the variables batch by batch.
+        # The tables go through the loop as tensors and are assigned once: faster under XLA than updating the
+        # variables batch by batch.
         _, total, inputs, outputs = tf.while_loop(
             lambda k, *_: k < count, step,
             (tf.constant(0), tf.constant(0.0), self.input_vectors.value, self.output_vectors.value))
@@ -145,8 +182,17 @@ class NegativeSamplingModel(keras.Model):
         return logs
 
     def update(self, batch, inputs, outputs):
-        """One batch's SGD step on the tables `inputs` and `outputs` (tensors); returns (its loss per positive
-        pair, 0 unless the model `reports_loss`; the updated inputs; the updated outputs)."""
+        """One batch's SGD step on the tables, as tensors (no variable changes).
+
+        Args:
+            batch: a dict of tensors (see the class docstring).
+            inputs: (input_rows, output_dim) the input table.
+            outputs: (output_rows, output_dim) the output table.
+
+        Returns:
+            (the batch's loss per positive pair, 0 unless the model `reports_loss`; the updated inputs; the
+            updated outputs).
+        """
         rate, noise_ids = batch["learning_rate"], batch["noise_ids"]
         groups = tf.shape(noise_ids)[0]
         examples = tf.shape(batch["noise_weights"])[0]
@@ -155,16 +201,16 @@ class NegativeSamplingModel(keras.Model):
         grid = batch["input_ids"].shape.rank == 2  # input rows as a grid (C, K) or packed (N,)
         if grid:
             weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][..., None]
-            hidden = tf.reduce_sum(weighted, axis=1)  # (C, dim)
+            hidden = tf.reduce_sum(weighted, axis=1)  # (C, output_dim)
         else:
             weighted = tf.gather(inputs, batch["input_ids"]) * batch["input_weights"][:, None]
-            hidden = _sum_by_example(weighted, batch["input_examples"], examples)  # (C, dim)
+            hidden = _sum_by_example(weighted, batch["input_examples"], examples)  # (C, output_dim)
             if "input_slots" in batch:  # the rows are those of the distinct input words: the slots' hidden vectors
                 hidden = tf.gather(hidden, batch["input_slots"])
-        positive_rows = tf.gather(outputs, batch["positive_ids"])  # (C, K, dim)
+        positive_rows = tf.gather(outputs, batch["positive_ids"])  # (C, K, output_dim)
         positive_scores = tf.reduce_sum(hidden[:, None] * positive_rows, axis=2)  # (C, K)
-        noise_rows = tf.gather(outputs, noise_ids)  # (C / G, S, dim)
-        grouped_hidden = tf.reshape(hidden, [groups, -1, self.dim])  # (C / G, G, dim)
+        noise_rows = tf.gather(outputs, noise_ids)  # (C / G, S, output_dim)
+        grouped_hidden = tf.reshape(hidden, [groups, -1, self.output_dim])  # (C / G, G, output_dim)
         noise_scores = tf.matmul(grouped_hidden, noise_rows, transpose_b=True)  # (C / G, G, S)
 
         # Backward, by hand: g = rate * weight * (label - sigmoid(score)); as word2vec (and gensim), a pair whose
@@ -173,14 +219,14 @@ class NegativeSamplingModel(keras.Model):
         noise_weights = tf.reshape(batch["noise_weights"], [groups, -1, 1])
         noise_gradient = -rate * noise_weights * tf.sigmoid(noise_scores) * _inside(noise_scores)
         hidden_gradient = tf.reduce_sum(positive_gradient[..., None] * positive_rows, axis=1)
-        hidden_gradient += tf.reshape(tf.matmul(noise_gradient, noise_rows), [examples, self.dim])
+        hidden_gradient += tf.reshape(tf.matmul(noise_gradient, noise_rows), [examples, self.output_dim])
 
-        # One scatter for the positive and the noise rows: the step is 1.2x faster under XLA than with two.
-        noise_update = tf.matmul(noise_gradient, grouped_hidden, transpose_a=True)  # (C / G, S, dim)
+        # One scatter for the positive and the noise rows: under XLA, faster than two.
+        noise_update = tf.matmul(noise_gradient, grouped_hidden, transpose_a=True)  # (C / G, S, output_dim)
         output_ids = tf.concat([tf.reshape(batch["positive_ids"], [-1]), tf.reshape(noise_ids, [-1])], 0)
         outputs = tf.tensor_scatter_nd_add(outputs, output_ids[:, None], tf.concat(
-            [tf.reshape(positive_gradient[..., None] * hidden[:, None], [-1, self.dim]),
-             tf.reshape(noise_update, [-1, self.dim])], 0))
+            [tf.reshape(positive_gradient[..., None] * hidden[:, None], [-1, self.output_dim]),
+             tf.reshape(noise_update, [-1, self.output_dim])], 0))
         if grid:
             input_ids, input_update = _input_cells_to_scatter(
                 batch, batch["input_update_weights"][..., None] * hidden_gradient[:, None])
@@ -191,7 +237,7 @@ class NegativeSamplingModel(keras.Model):
             inputs = tf.tensor_scatter_nd_add(inputs, batch["input_ids"][:, None], tf.gather(
                 hidden_gradient, batch["input_examples"]) * batch["input_update_weights"][:, None])
 
-        if not self.reports_loss:  # its logs and reductions took 0.1 s of the step's 0.4 s compilation
+        if not self.reports_loss:  # its logs and reductions would lengthen the step's compilation
             return tf.constant(0.0), inputs, outputs
         loss = -(tf.reduce_sum(batch["positive_weights"] * tf.math.log_sigmoid(positive_scores))
                  + tf.reduce_sum(noise_weights * tf.math.log_sigmoid(-noise_scores)))
@@ -199,4 +245,4 @@ class NegativeSamplingModel(keras.Model):
 
     def get_config(self):
         return {"input_rows": self.input_vectors.shape[0], "output_rows": self.output_vectors.shape[0],
-                "dim": self.dim, "reports_loss": self.reports_loss, **super().get_config()}
+                "output_dim": self.output_dim, "reports_loss": self.reports_loss, **super().get_config()}

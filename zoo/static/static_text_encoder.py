@@ -7,25 +7,42 @@ COMBINERS = ("mean", "sqrtn", "sum")
 PUNCTUATION = r"[[:punct:]]"
 
 
+@keras.saving.register_keras_serializable(package="zoo")
 class StaticTextEncoder(keras.layers.Layer):
     """Sentences in, one vector each out, with TF-Hub text-embedding (text_embeddings_v2) semantics.
 
     Punctuation becomes a space, the text splits on whitespace, each token is looked up, and the token vectors
     are combined: "sum", "mean" (sum / n) or "sqrtn" (sum / sqrt(n)), n counting unknown tokens too, which add
-    zeros (or their OOV bucket's row, or, for a fastText model's `subwords`, fastText's n-gram vector): "lizard. dog" with sqrtn gives dog / sqrt(2) where "lizard" is unknown; an empty string gives zeros.
-    Only core TF string ops, so an export of it runs on any TF Serving. Input (batch,) strings; output
-    (batch, dim).
+    zeros (or their OOV bucket's row, or, for a fastText model's subwords, fastText's n-gram vector): "lizard. dog"
+    with sqrtn gives dog / sqrt(2) where "lizard" is unknown; an empty string gives zeros. Only core TF string
+    ops, so an export of it runs on any TF Serving.
+
+    Args:
+        word_vectors: a `VectorsEmbedding` (the words, their vectors, what unknown words get).
+        combiner: "sqrtn" (default), "mean" or "sum".
+        lowercase: lowercase the text first (default True).
+
+    Input/Output: text, (batch,) strings -> (batch, output_dim) float32.
+
+    Example:
+    ```python
+    encoder = StaticTextEncoder(vectors.embedding_layer(), combiner="sqrtn")   # or vectors.text_encoder()
+    encoder(tf.constant(["the cat sat"]))   # (1, dim)
+    ```
     """
 
-    def __init__(self, keys, matrix, combiner="sqrtn", lowercase=True, oov_buckets=0, subwords=None,
-                 **kwargs):
+    def __init__(self, word_vectors, combiner="sqrtn", lowercase=True, **kwargs):
         super().__init__(**kwargs)
         if combiner not in COMBINERS:
             raise ValueError(f"combiner must be one of {COMBINERS}, not {combiner!r}")
         self.combiner, self.lowercase = combiner, lowercase
 
         # === Layers ===
-        self.word_vectors = VectorsEmbedding(keys, matrix, oov_buckets, subwords, name="word_vectors")
+        self.word_vectors = word_vectors
+
+    @property
+    def output_dim(self):
+        return self.word_vectors.output_dim
 
     def tokenize(self, texts):
         if self.lowercase:
@@ -46,4 +63,15 @@ class StaticTextEncoder(keras.layers.Layer):
         return total / (count if self.combiner == "mean" else tf.sqrt(count))
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.word_vectors.dim)
+        return (input_shape[0], self.output_dim)
+
+    # === Config ===
+    def get_config(self):
+        return {**super().get_config(), "word_vectors": keras.saving.serialize_keras_object(self.word_vectors),
+                "combiner": self.combiner, "lowercase": self.lowercase}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["word_vectors"] = keras.saving.deserialize_keras_object(config["word_vectors"])
+        return cls(**config)

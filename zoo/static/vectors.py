@@ -292,8 +292,10 @@ class Vectors:
         import keras
 
         from zoo.static.static_text_encoder import StaticTextEncoder
+        from zoo.static.vectors_embedding import VectorsEmbedding
 
         oov_buckets, subwords = self._unknown_words(oov)
         text = keras.Input(shape=(), dtype="string", name="text")
-        encoder = StaticTextEncoder(self.keys, self.matrix, combiner, lowercase, oov_buckets, subwords)
+        word_vectors = VectorsEmbedding(self.keys, self.matrix, oov_buckets, subwords, name="word_vectors")
+        encoder = StaticTextEncoder(word_vectors, combiner, lowercase)
         return keras.Model(text, {"embedding": encoder(text)}, name=name)

@@ -11,49 +11,75 @@ from zoo.files import write_folder
 from zoo.static.corpus import Corpus
 from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
 from zoo.static.noise_sampler import NoiseSampler
-from zoo.training import training_callbacks
+from zoo.training import renamed_arguments, training_callbacks, with_current_names
 
 MODES = ("skipgram", "cbow")
 CHUNK_BATCHES = 32  # batches made by one set of numpy calls, handed over and applied in the graph as one step
-# (32 rather than 16: skip-gram fits 4.5 against 5.4 s, CBOW 4.2 against 5.1, medians of 3; 64 gains nothing more)
+# (32 rather than 16: fewer hand-overs from Python and tf.data made whole fits faster; 64 gained nothing more)
 
 
 class Word2Vec:
-    """Word2Vec (Mikolov et al. 2013) with gensim's settings and defaults; `.fit(corpus)`, then `.vectors`.
+    """Word2Vec (Mikolov et al. 2013): skip-gram or CBOW with negative sampling, trained through `Model.fit`.
+
+    The algorithm and its defaults are word2vec's and gensim's: subsampling of frequent words (`sample`), a
+    window reduced at random to 1..`window` for each centre word, `negative` noise words drawn from counts **
+    0.75, a learning rate decaying linearly from `alpha` to `min_alpha` over the run. Skip-gram takes the centre
+    word as input and its context words as outputs, as fastText does (gensim turns each pair round; the pairs are
+    the same); CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole update, as gensim.
+    Two changes suit matrix hardware, after Ji et al. (2016): groups of `group` centre words share their noise
+    words, so the noise part becomes small matrix products; and `batch_words` centre words, spread over the
+    whole epoch (see `batch_positions`), are updated at once by sparse SGD on the rows they touch.
+
+    Args:
+        mode: "skipgram" (the centre word predicts its context words) or "cbow" (the mean of the context words
+            predicts the centre word). Default "skipgram".
+        output_dim: the width of the word vectors. Default 100. (`dim=` is its deprecated alias.)
+        window: the largest distance from a centre word to a context word, within one sentence. Default 5.
+        negative: noise words per positive pair. Default 5.
+        min_count: words occurring fewer times in the corpus are dropped before windows are formed. Default 5.
+        sample: the subsampling threshold of frequent words (gensim's formula); 0 keeps every word. Default 1e-3.
+        epochs: passes over the corpus. Default 5.
+        alpha: the initial learning rate. Default None: word2vec.c's, 0.025 for skip-gram and 0.05 for CBOW.
+        min_alpha: the learning rate at the end of the run. Default 1e-4.
+        batch_words: centre words updated at once, a multiple of `group`. Default 512.
+        group: consecutive centre words that share their noise words. Default 16.
+        shared_negatives: the noise words a group shares; each counts negative / shared_negatives per pair, so
+            that every pair meets `negative` noise words' worth. Default 16.
+        compute_loss: report the negative-sampling loss per positive pair in fit's logs and progress bar (off, as
+            in gensim: it lengthens the step's compilation). Default False.
+        seed: seeds the initial vectors and every random draw (subsampling, windows, noise words). Default 1.
+
+    Input/Output: `fit(corpus)` takes token lists, a text file or data-layer corpus names; then `vectors` is a
+    zoo.Vectors of the kept words (most frequent first), `output_dim` floats each.
+
+    Raises:
+        ValueError: an unknown `mode`, or a `batch_words` that is not a multiple of `group`.
 
     Example:
     ```python
-    w2v = zoo.static.Word2Vec(mode="skipgram", dim=100).fit("wiki-excerpt+lee")
+    w2v = zoo.static.Word2Vec(mode="skipgram", output_dim=100).fit("wiki-excerpt+lee")
     w2v.vectors.most_similar("king")
+    w2v.save("w2v/"); zoo.static.Word2Vec.load("w2v/").vectors
     ```
-
-    The algorithm is word2vec's: subsampling of frequent words (`sample`), a window reduced at random to
-    1..`window` for each centre word, `negative` noise words from counts ** 0.75, a learning rate decaying
-    linearly from `alpha` to `min_alpha` over the run. Two changes make it fast on matrix hardware, after
-    Ji et al. (2016): a group of `group` centre words shares `shared_negatives` noise words, and `batch_words`
-    centre words are updated at once (sparse SGD on the rows they touch), taken from all over the epoch (see
-    `batch_positions`) so that their updates are as good as independent. Skip-gram takes the centre word as
-    input and its context words as outputs, as fastText does (gensim turns each pair the other way round; the
-    pairs are the same). CBOW averages the context words (gensim's cbow_mean=1) and gives each the whole
-    update, as gensim. With `compute_loss` (off, as in gensim), fit's logs and progress bar report the
-    negative-sampling loss per positive pair; the step then compiles about 0.1 s slower.
     """
 
-    def __init__(self, mode="skipgram", dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
+    RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+
+    @renamed_arguments(**RENAMED_ARGUMENTS)
+    def __init__(self, mode="skipgram", output_dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
                  alpha=None, min_alpha=1e-4, batch_words=512, group=16, shared_negatives=16,
                  compute_loss=False, seed=1):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        self.mode, self.dim, self.window, self.negative = mode, dim, window, negative
+        self.mode, self.output_dim, self.window, self.negative = mode, output_dim, window, negative
         self.min_count, self.sample, self.epochs, self.seed = min_count, sample, epochs, seed
         self.compute_loss = compute_loss
-        self.settings = {"mode": mode, "dim": dim, "window": window, "negative": negative, "min_count": min_count,
-                         "sample": sample, "epochs": epochs, "alpha": alpha, "min_alpha": min_alpha,
-                         "batch_words": batch_words, "group": group, "shared_negatives": shared_negatives,
-                         "compute_loss": compute_loss, "seed": seed}
-        # word2vec.c's defaults (gensim takes 0.025 for both; with batched updates CBOW learns less at 0.025:
-        # WS353 / MEN / SimLex 0.155 / 0.132 / 0.057 against gensim's 0.166 / 0.185 / 0.040, and 0.239 / 0.180 /
-        # 0.085 at 0.05; 3 seeds, 2026-12-01).
+        self.settings = {"mode": mode, "output_dim": output_dim, "window": window, "negative": negative,
+                         "min_count": min_count, "sample": sample, "epochs": epochs, "alpha": alpha,
+                         "min_alpha": min_alpha, "batch_words": batch_words, "group": group,
+                         "shared_negatives": shared_negatives, "compute_loss": compute_loss, "seed": seed}
+        # word2vec.c's defaults (gensim takes 0.025 for both): with batched updates CBOW learns less at 0.025
+        # than at 0.05.
         self.alpha = alpha if alpha is not None else (0.025 if mode == "skipgram" else 0.05)
         if batch_words % group:
             raise ValueError(f"batch_words ({batch_words}) must be a multiple of group ({group})")
@@ -63,11 +89,23 @@ class Word2Vec:
 
     # === Training ===
     def fit(self, corpus, checkpoint_dir=None, callbacks=(), verbose=1):
-        """Trains on `corpus` (token lists, a text file, data-layer corpus names, or a built Corpus). With
-        `checkpoint_dir`, an interrupted run started again with the same arguments resumes at its last epoch."""
+        """Builds the vocabulary and the model, then trains them through `Model.fit`.
+
+        Args:
+            corpus: token lists (an iterable of lists of strings), a text file (one sentence or document a line,
+                tokens split on whitespace), data-layer corpus names joined with "+" ("wiki-excerpt+lee"), or a
+                built zoo.static.Corpus.
+            checkpoint_dir: a folder where each finished epoch is saved (BackupAndRestore): a run interrupted and
+                started again with the same arguments resumes at its first unfinished epoch. Default None.
+            callbacks: more Keras callbacks for `Model.fit`. Default none.
+            verbose: 0 silent, 1 progress bars (reading the corpus, and Keras'). Default 1.
+
+        Returns:
+            self, trained: `vectors` gives the word vectors, `model` is the NegativeSamplingModel.
+        """
         self.corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         self.model = self.build_model()
-        self.model.compile(jit_compile=True)  # the step through XLA: 3x faster (see NegativeSamplingModel)
+        self.model.compile(jit_compile=True)  # the step through XLA (see NegativeSamplingModel)
         epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         dataset = self.dataset(epoch_counter)
         self.model.fit(dataset, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch(), callbacks=callbacks,
@@ -75,26 +113,39 @@ class Word2Vec:
         return self
 
     def build_model(self):
+        """The NegativeSamplingModel for `self.corpus`: one input and one output row per word, untrained."""
         vocabulary = len(self.corpus)
-        return NegativeSamplingModel(vocabulary, vocabulary, self.dim, seed=self.seed, reports_loss=self.compute_loss,
-                                     name=f"word2vec_{self.mode}")
+        return NegativeSamplingModel(vocabulary, vocabulary, self.output_dim, seed=self.seed,
+                                     reports_loss=self.compute_loss, name=f"word2vec_{self.mode}")
 
     def steps_per_epoch(self):
-        """Keras steps (chunks of CHUNK_BATCHES batches) an epoch: room for `most_kept_words`."""
+        """The Keras steps of an epoch (each a chunk of CHUNK_BATCHES batches): room for `most_kept_words`."""
         batches = int(np.ceil(self.most_kept_words() / self.batch_words))
         return max(1, -(-batches // CHUNK_BATCHES))
 
     def most_kept_words(self):
-        """The words subsampling keeps in an epoch, at most but once in 10^9 epochs: their mean count plus 7
-        standard deviations plus 14. Each word is kept or not independently, so the count's variance is the sum
-        of p (1 - p), and Bernstein's inequality bounds the chance of passing that margin, however small the
-        corpus (an epoch that does raises in `batch_positions`). A margin of 5% gave the benchmark's corpus a
-        chunk of empty batches every epoch (354,800 words kept, +- 300): CBOW fits 2.61 against 2.42 s."""
+        """The most words subsampling keeps in an epoch, bar once in 10^9 epochs.
+
+        The bound is their mean count plus 7 standard deviations plus 14. Each word is kept or not independently, so
+        the count's variance is the sum of p (1 - p), and Bernstein's inequality bounds the chance of passing that
+        margin, however small the corpus (an epoch that does raises in `batch_positions`). A margin in percent would
+        leave a large corpus chunks of empty batches every epoch.
+        """
         keep = self.corpus.keep_probabilities(self.sample)[self.corpus.ids]
         return keep.sum() + 7 * np.sqrt((keep * (1 - keep)).sum()) + 14
 
     def dataset(self, epoch_counter):
-        """Chunks of batches, made in numpy by a generator that tf.data runs ahead of the training step."""
+        """The training data of the whole run: chunks of batches, made in numpy ahead of the training step.
+
+        A generator makes them, and tf.data runs it ahead of the step.
+
+        Args:
+            epoch_counter: the zoo.training.EpochCounter of the fit; the stream starts at its epoch (a resumed
+                run's first unfinished one).
+
+        Returns:
+            A tf.data.Dataset of chunks (see `stack_batches`), `steps_per_epoch()` of them an epoch.
+        """
         steps = self.steps_per_epoch()
 
         def generate():  # one stream over all epochs: fit draws `steps` chunks an epoch from one iterator
@@ -105,7 +156,7 @@ class Word2Vec:
                     yield stack_batches([next(batches) for _ in range(CHUNK_BATCHES)], sizes)
 
         # The element signature (keys, dtypes, ranks) from a batch of one group of made-up words, made as every
-        # batch is: making the real first batch (its whole epoch's text) took 13-22 ms more a fit.
+        # batch is: the real first batch would need its whole epoch's text.
         group, window = self.group, self.window
         example = stack_batches([self.examples(
             np.zeros(group, np.int32), np.zeros((group, 2 * window), np.int32), np.ones((group, 2 * window), bool),
@@ -113,15 +164,18 @@ class Word2Vec:
         signature = {key: tf.TensorSpec([None] * np.ndim(value), tf.as_dtype(np.asarray(value).dtype))
                      for key, value in example.items()}
         # No autotuning (nothing here to tune): deleting an iterator whose autotune thread sleeps waits for it to
-        # wake, up to 10 s (seen in gdb: RootDataset::Iterator's destructor on Model::OptimizeLoop), which made
-        # every third or fourth fit here end 5 s late.
+        # wake (RootDataset::Iterator's destructor waits on Model::OptimizeLoop), which can end a fit seconds late.
         options = tf.data.Options()
         options.autotune.enabled = False
         return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2).with_options(options)
 
     def epoch_text(self, epoch):
-        """An epoch's text: (its random generator, which goes on to draw the noise words; the word ids kept by
-        subsampling; their sentence numbers; each centre word's reduced window)."""
+        """An epoch's text after subsampling, drawn from the seed and the epoch number.
+
+        Returns:
+            (the epoch's random generator, which goes on to draw its noise words; the kept word ids; their
+            sentence numbers; each kept word's reduced window, in 1..window).
+        """
         corpus = self.corpus
         rng = np.random.default_rng([self.seed, epoch])
         keep = rng.random(corpus.total_words) < corpus.keep_probabilities(self.sample)[corpus.ids]
@@ -129,16 +183,23 @@ class Word2Vec:
         return rng, ids, sentence, rng.integers(1, self.window + 1, size=len(ids))
 
     def padded_sizes(self, epochs, steps):
-        """The sizes `stack_batches` pads packed arrays to in a run (`epochs`, `steps` batches each), so that
-        every chunk has one shape from the first step and the step compiles once (0.5-0.7 s each time). None
-        when nothing is packed (skip-gram).
+        """The sizes `stack_batches` pads packed arrays to in a run, so that the step compiles once.
 
-        CBOW lists the input cells that hold pairs: at most 2 r of them for a centre word whose window is reduced
-        to r, each r drawn uniformly from 1..window, independently. So a batch's count is at most a sum of
-        `batch_words` such draws, whose mean and spread are known without the text: it pads to the mean plus 6
-        standard deviations (the normal approximation puts a batch past it once in 10^9; if one is, stack_batches
-        raises the size and the step compiles once more). Counting the run's text ahead, as FastText does for
-        its n-gram rows, took 0.30-0.35 s of a 4 s CBOW fit."""
+        With them every chunk has one shape from the first step. CBOW lists the input cells that hold pairs: at most
+        2 r of them for a centre word whose window is reduced to r, each r drawn uniformly from 1..window,
+        independently. So a batch's count is at most a sum of `batch_words` such draws, whose mean and spread are
+        known without the text: it pads to the mean plus 6 standard deviations (the normal approximation puts a
+        batch past it once in 10^9; if one is, stack_batches raises the size and the step compiles once more). No
+        pass over the run's text is needed, unlike FastText's n-gram rows.
+
+        Args:
+            epochs: the epoch numbers of the run (an iterable).
+            steps: batches an epoch.
+
+        Returns:
+            {"cells": size} for CBOW, rounded up to a multiple of 64 and at most the whole grid; None for
+            skip-gram (nothing packed).
+        """
         if self.mode == "skipgram":
             return None
         draws = 2 * np.arange(1, self.window + 1)  # 2 r, each value as likely
@@ -146,9 +207,19 @@ class Word2Vec:
         return {"cells": min(-(-int(np.ceil(bound)) // 64) * 64, self.batch_words * 2 * self.window)}
 
     def most_batch_rows(self, epoch, steps, rows_of_word):
-        """The most input rows a batch of `epoch` holds (`steps` batches) when each word has `rows_of_word` rows:
-        its distinct centre words' (skip-gram) or its context words' (CBOW). Counted from the epoch's text,
-        without making its batches (FastText's padded sizes)."""
+        """The most input rows one batch of an epoch holds (for FastText's padded sizes).
+
+        Counted from the epoch's text, without making its batches.
+
+        Args:
+            epoch: the epoch number.
+            steps: batches in the epoch.
+            rows_of_word: (vocabulary,) the input rows of each word.
+
+        Returns:
+            The largest, over the epoch's batches, sum of the rows of its distinct centre words (skip-gram) or of
+            the words at its context positions (CBOW), as an int.
+        """
         _, ids, sentence, reduced_window = self.epoch_text(epoch)
         if self.mode == "skipgram":  # each batch's words sorted: a word counts where it first appears
             words = np.sort(np.r_[ids, -1][self.batch_positions(len(ids), steps)], axis=1)
@@ -168,14 +239,24 @@ class Word2Vec:
         return int(np.r_[rows, 0][self.batch_positions(len(ids), steps)].sum(axis=1).max())
 
     def batch_positions(self, length, steps):
-        """The text positions of each batch's centre words, (steps, batch_words), for an epoch of `length` kept
-        words; `length` (past the end) where there is none. Batch k of the n that the text needs holds positions
-        k, k + n, k + 2 n, ...: its centre words are spread over the whole epoch, not one stretch of text.
+        """The text positions of each batch's centre words, spread over the whole epoch.
 
-        Why: a stretch of 512 words is one topic, whose words come back within it, and a batch sums their
-        updates without seeing each other's. Spread, the batch's words are as good as independent. Measured
-        (skip-gram, 3 seeds, WS353 / MEN / SimLex / Google): 0.246 / 0.207 / 0.144 / 0.020 spread against
-        0.211 / 0.174 / 0.122 / 0.018 in stretches; gensim 0.230 / 0.209 / 0.137 / 0.022."""
+        Batch k of the n that the text needs holds positions k, k + n, k + 2 n, ...: not one stretch of text.
+
+        Why: a stretch of text is about one topic, whose words come back within it, and a batch sums their
+        updates without seeing each other's. Spread, a batch's words are as good as independent.
+
+        Args:
+            length: the kept words of the epoch.
+            steps: batches in the epoch.
+
+        Returns:
+            int64 (steps, batch_words): positions in the epoch's text; `length` (past the end) where a batch has
+            no centre word there (the batches past those the text needs are empty).
+
+        Raises:
+            RuntimeError: the epoch kept more words than `steps` batches hold.
+        """
         size = self.batch_words
         needed = -(-length // size)
         if needed > steps:  # steps_per_epoch leaves room for 7 standard deviations (+ 14 words) over the mean
@@ -186,8 +267,15 @@ class Word2Vec:
         return layout
 
     def epoch_batches(self, epoch, steps):
-        """Exactly `steps` batches for `epoch`, centre words spread as `batch_positions` says (the batches past
-        those the text needs are empty)."""
+        """The batches of one epoch, centre words spread as `batch_positions` says.
+
+        Args:
+            epoch: the epoch number (it seeds the epoch's subsampling, windows and noise words).
+            steps: how many batches to yield; those past what the text needs are empty.
+
+        Yields:
+            Exactly `steps` batches, each a dict as `examples` makes it, the learning rate decaying over the run.
+        """
         corpus, window, size = self.corpus, self.window, self.batch_words
         rng, ids, sentence, reduced_window = self.epoch_text(epoch)
         noise = NoiseSampler(corpus.noise_distribution())
@@ -212,11 +300,22 @@ class Word2Vec:
                                     rate)
 
     def examples(self, centre, window_ids, pairs, noise_ids, rate):
-        """One batch in NegativeSamplingModel's terms. `centre` (C,) words; `window_ids` (C, 2 W) the words at
-        their context positions, `pairs` (C, 2 W) which of those are pairs. Each pair should meet `negative`
-        noise words: a group's `shared_negatives` noise words each count negative / shared_negatives per pair.
-        (word2vec skips a noise word equal to the target; shared noise words are not skipped: at these weights
-        the difference is far below the sampling noise.)"""
+        """One batch in NegativeSamplingModel's terms.
+
+        Each pair should meet `negative` noise words: a group's `shared_negatives` noise words each count
+        negative / shared_negatives per pair. (word2vec skips a noise word equal to the target; shared noise
+        words are not skipped: at these weights the difference is far below the sampling noise.)
+
+        Args:
+            centre: int32 (C,) the centre words.
+            window_ids: int32 (C, 2 W) the words at their context positions (W = window).
+            pairs: bool (C, 2 W) which of those positions are pairs (inside the reduced window and the sentence).
+            noise_ids: int32 (C / group, shared_negatives) each group's noise words.
+            rate: float32 () the learning rate.
+
+        Returns:
+            The batch as a dict of numpy arrays (see NegativeSamplingModel for the keys).
+        """
         per_pair = np.float32(self.negative / self.shared_negatives)
         count = pairs.sum(axis=1).astype(np.float32)
         if self.mode == "skipgram":  # input: the centre word; positives: the words at its context positions
@@ -240,7 +339,11 @@ class Word2Vec:
     # === Results ===
     @property
     def vectors(self):
-        """The trained input vectors as a zoo.Vectors (words most frequent first)."""
+        """The trained input vectors as a zoo.Vectors.
+
+        Returns:
+            A zoo.Vectors of the corpus' words, most frequent first, `output_dim` floats each.
+        """
         from zoo.static.vectors import Vectors
 
         return Vectors(self.corpus.words, np.asarray(self.model.input_vectors.numpy()[:len(self.corpus)]))
@@ -248,7 +351,18 @@ class Word2Vec:
 
     # === Saving ===
     def save(self, folder):
-        """Settings, vocabulary and both weight tables, written to a temporary folder renamed into place."""
+        """Writes the trainer to `folder`, to be read back with `load`.
+
+        The folder holds settings.json (the class and its settings), words.txt (each word and its count) and
+        weights.npz (both weight tables). It is written beside `folder` and renamed into place, so a failed save
+        leaves `folder` as it was.
+
+        Args:
+            folder: the folder to write (str or Path); replaced whole if it exists.
+
+        Returns:
+            The folder, as a Path.
+        """
         def write(temporary):
             (temporary / "settings.json").write_text(json.dumps({"class": type(self).__name__, **self.settings}))
             (temporary / "words.txt").write_text("".join(f"{w}\t{n}\n" for w, n in
@@ -260,13 +374,27 @@ class Word2Vec:
 
     @classmethod
     def load(cls, folder):
+        """A trainer saved by `save`, ready for `vectors` (and `model`).
+
+        Settings saved by an older version under names since renamed ("dim", FastText's "minn" and "maxn") are
+        read under their new names.
+
+        Args:
+            folder: the folder `save` wrote.
+
+        Returns:
+            The trainer, of this class.
+
+        Raises:
+            ZooDataError: the folder was saved by another class, or its weights do not fit its settings.
+        """
         folder = Path(folder)
         settings = json.loads((folder / "settings.json").read_text())
         saved_by = settings.pop("class")
         if saved_by != cls.__name__:
             raise ZooDataError(folder / "settings.json", f"saved by {saved_by}, not {cls.__name__}: "
                                f"load it with zoo.static.{saved_by}.load")
-        trainer = cls(**settings)
+        trainer = cls(**with_current_names(settings, cls.RENAMED_ARGUMENTS))
         lines = (folder / "words.txt").read_text("utf-8").splitlines()
         words, counts = zip(*(line.rsplit("\t", 1) for line in lines))
         trainer.corpus = Corpus(words, [int(n) for n in counts], np.zeros(0, np.int32), np.zeros(0, np.int64))
