@@ -47,6 +47,7 @@ def write_projector(vectors: Vectors, folder: str | os.PathLike[str], limit: int
     FileExistsError. Returns `folder`.
     """
     import tensorflow as tf  # here, not at the top: plotting needs no TensorFlow
+    from tensorboard.plugins import projector
 
     if not re.fullmatch(r"[\w-]+", name):
         raise ValueError(f"name {name!r}: use letters, digits, '_' and '-' only (it names the checkpoint)")
@@ -61,16 +62,12 @@ def write_projector(vectors: Vectors, folder: str | os.PathLike[str], limit: int
 
     with written_aside(folder) as temporary:
         tf.train.Checkpoint(**{name: tf.Variable(matrix, name=name)}).save(str(temporary / f"{name}.ckpt"))
-        # Written by hand: `tensorboard.plugins.projector` (ProjectorConfig, visualize_embeddings) comes with the
-        # tensorboard package, which TensorFlow 2.21 no longer requires and this project does not install. This is
-        # the text proto visualize_embeddings writes. No `model_checkpoint_path`: TensorBoard would resolve a
-        # relative one against its working directory, so it finds the checkpoint through the `checkpoint` file
-        # (relative paths) instead; no `tensor_path`, or it would read tensors.tsv instead of the checkpoint.
-        (temporary / CONFIG).write_text(
-            "embeddings {\n"
-            f'  tensor_name: "{name}/.ATTRIBUTES/VARIABLE_VALUE"\n'
-            f'  metadata_path: "{METADATA}"\n'
-            "}\n")
+        # No `model_checkpoint_path`: TensorBoard would resolve a relative one against its working directory, so
+        # it finds the checkpoint through the `checkpoint` file (relative paths) instead; no `tensor_path`, or it
+        # would read tensors.tsv instead of the checkpoint.
+        config = projector.ProjectorConfig()
+        config.embeddings.add(tensor_name=f"{name}/.ATTRIBUTES/VARIABLE_VALUE", metadata_path=METADATA)
+        projector.visualize_embeddings(str(temporary), config)
         np.savetxt(temporary / TENSORS, matrix, fmt="%.9g", delimiter="\t")  # 9 digits: float32 exactly
         with open(temporary / METADATA, "w", encoding="utf-8", newline="\n") as out:
             out.writelines(_metadata_label(key) + "\n" for key in keys)  # one column: no header line
