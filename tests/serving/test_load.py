@@ -57,6 +57,7 @@ tf.saved_model.save(module, sys.argv[1], signatures={"serving_default": module._
 """
 LOAD_WITHOUT_TEXT_IMPORT = """
 import sys
+sys.argv[0] = "zoo"  # as the zoo command runs: `import zoo` then registers nothing, so TF Text is not imported
 import zoo
 from zoo.serving.load import register_export_ops
 assert "tensorflow_text" not in sys.modules

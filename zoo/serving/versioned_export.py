@@ -46,6 +46,23 @@ def serving_function(model, specs, output_name):
     return serve
 
 
+def tf_variable(variable):
+    """The tf.Variable that holds a Keras variable's value on the TensorFlow backend."""
+    return variable.value if isinstance(variable.value, tf.Variable) else variable
+
+
+def reusable_call(serve, specs):
+    """TF-Hub's reusable SavedModel call: one tensor in when the signature has one input (else the dict), one
+    tensor out when it has one output (else the dict), so that `hub.load(path)(texts)` gives the embeddings."""
+    names = list(specs)
+
+    def call(inputs):
+        outputs = serve({names[0]: inputs} if len(names) == 1 else inputs)
+        return next(iter(outputs.values())) if len(outputs) == 1 else outputs
+
+    return call, (specs[names[0]] if len(names) == 1 else specs)
+
+
 def write_warmup_requests(path, model_name, examples, specs):
     """TF Serving replays these Predict requests when it loads the model; `zoo check` runs them too."""
     from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
@@ -85,7 +102,16 @@ def export(model, name, warmup_examples, *, root="saved_models", input_signature
         archive = keras.export.ExportArchive()
         for table in lookup_tables(model):
             archive.track(table)
-        archive.add_endpoint(SIGNATURE, serving_function(model, specs, output_name), input_signature=[specs])
+        serve = serving_function(model, specs, output_name)
+        archive.add_endpoint(SIGNATURE, serve, input_signature=[specs])
+        # TF-Hub's reusable SavedModel format: a callable root and its variable lists, so that
+        # tf.saved_model.load(path)(x), hub.load(path)(x) and hub.KerasLayer(path) work without a signature name.
+        call, call_spec = reusable_call(serve, specs)
+        archive.add_endpoint("__call__", call, input_signature=[call_spec])
+        # The tf.Variables under the Keras ones: the ones the endpoints capture, so each weight is saved once.
+        archive.add_variable_collection("variables", [tf_variable(v) for v in model.variables])
+        archive.add_variable_collection("trainable_variables", [tf_variable(v) for v in model.trainable_variables])
+        archive.add_variable_collection("regularization_losses", [])
         archive.write_out(str(temporary), verbose=False)
         write_warmup_requests(temporary / WARMUP_FILE, name, warmup_examples, specs)
         while True:  # another export may take the same number between our look and our rename
