@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.serving.export_loaders import check_every_loader
 from zoo.cli import main as zoo_main
 from zoo.data import load_word_pairs
 from zoo.errors import ZooDataError
@@ -20,7 +21,8 @@ QUICK = ["--epochs", "4", "--output-dim", "24", "--verbose", "0"]
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
-    result = recipe.main([*QUICK, "--export-dir", str(folder / "saved_models"), "--runs-dir", str(folder / "runs"), "--save-dir", str(folder / "glove")])
+    result = recipe.main([*QUICK, "--export-dir", str(folder / "saved_models"), "--runs-dir", str(folder / "runs"),
+                          "--save-dir", str(folder / "glove")])
     return result, folder
 
 
@@ -41,6 +43,7 @@ def test_the_export_passes_zoo_check_and_serves_the_trained_vectors(run, capsys)
     served = zoo.load_export(result["exports"][0])(tf.constant(["The government", "zyxwv"])).numpy()
     np.testing.assert_allclose(served[0], (vectors["the"] + vectors["government"]) / np.sqrt(2), atol=1e-5)
     np.testing.assert_allclose(served[1], np.zeros(vectors.dim), atol=1e-7)
+    check_every_loader(result["exports"][0], {"text": ["The government", "zyxwv", ""]}, capsys)
 
 
 def test_the_checkpoint_goes_once_training_completes(run):

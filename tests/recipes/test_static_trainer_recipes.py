@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.serving.export_loaders import check_every_loader
 from zoo.cli import main as zoo_main
 from zoo.recipes import fasttext, word2vec_cbow, word2vec_skipgram
 
@@ -26,6 +27,7 @@ def test_the_recipe_trains_evaluates_exports_and_checks(tmp_path, recipe, extra,
         assert np.abs(served[0]).sum() > 0
     else:
         np.testing.assert_array_equal(served[0], np.zeros(32))
+    check_every_loader(result["exports"][0], {"text": ["the government", "zzqxunseen", ""]}, capsys)
 
 
 def test_a_corpus_that_is_neither_file_nor_data_set_is_exit_2(tmp_path, capsys):
