@@ -72,7 +72,7 @@ def ids_only_towers(flags, users, items, train_pairs):
     from zoo.custom import CategoricalEmbedding, TwoTower
 
     return TwoTower({"user_id": CategoricalEmbedding(32, vocabulary=sorted(set(users["user_id"])))},
-                    {"title": CategoricalEmbedding(32, vocabulary=sorted(set(items["title"])))}, dim=32,
+                    {"title": CategoricalEmbedding(32, vocabulary=sorted(set(items["title"])))}, output_dim=32,
                     candidate_id="title", hidden_units=())
 
 

@@ -138,7 +138,7 @@ def saved_model_encoder(encoder, sentences, batch_size, folder):
     def run():  # two requests at a time, as a model server takes them from concurrent clients
         from concurrent.futures import ThreadPoolExecutor
 
-        output = np.zeros((len(sentences), encoder.dim), np.float32)
+        output = np.zeros((len(sentences), encoder.output_dim), np.float32)
 
         def request(start):
             chosen = order[start:start + batch_size]

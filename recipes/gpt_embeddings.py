@@ -85,7 +85,7 @@ def main(argv=None):
 
     # 3. The sentence encoder: the preset's backbone and tokenizer, mean (or last-token) pooling.
     encoder = TextEncoder.from_preset(str(folder), pooling=args.pooling)
-    print(f"3. encoder: {encoder.pooling} pooling, {encoder.dim}-d, at most {encoder.sequence_length} tokens")
+    print(f"3. encoder: {encoder.pooling} pooling, {encoder.output_dim}-d, at most {encoder.sequence_length} tokens")
 
     # 4. STS-B test, with this pooling and with the other one (mean against last token).
     pairs = load_stsb("test")[: args.stsb_limit]

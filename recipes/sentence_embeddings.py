@@ -60,7 +60,8 @@ def main(argv=None):
     # 1. The encoder: backbone, tokenizer and settings from the preset's own files.
     encoder = TextEncoder.from_preset(args.preset, pooling=args.pooling, sequence_length=args.sequence_length)
     print(f"1. encoder {args.preset}: {encoder.backbone.count_params():,} parameters, {encoder.pooling} pooling, "
-          f"{'normalised, ' if encoder.normalize else ''}{encoder.dim}-d, at most {encoder.sequence_length} tokens")
+          f"{'normalised, ' if encoder.normalize else ''}{encoder.output_dim}-d, "
+          f"at most {encoder.sequence_length} tokens")
 
     # 2. STS-B: Spearman of cosine against the human scores.
     pairs = load_stsb(args.split, path=args.stsb_file, tfds_name=args.tfds)[: args.limit]

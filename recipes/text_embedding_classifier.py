@@ -38,7 +38,8 @@ def parse_args(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="a ground-truth file of yours (id, score, text); default: the shipped one")
     parser.add_argument("--pooling", choices=("mean", "bilstm"), default="mean")
-    parser.add_argument("--dim", type=int, default=64, help="embedding size")
+    parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=64,
+                        help="embedding size (--dim: deprecated spelling)")
     parser.add_argument("--max-tokens", type=int, default=20_000)
     parser.add_argument("--sequence-length", type=int, default=48)
     parser.add_argument("--epochs", type=int, default=8)
@@ -79,7 +80,7 @@ def main(argv=None):
           f"({train_labels.mean():.0%} positive in training)")
 
     # 2. Model: the text encoder (text -> embedding) under a classifier (text -> probabilities).
-    text_embedding = TextEmbedding(max_tokens=args.max_tokens, output_dim=args.dim,
+    text_embedding = TextEmbedding(max_tokens=args.max_tokens, output_dim=args.output_dim,
                                    sequence_length=args.sequence_length, pooling=args.pooling)
     text_embedding.adapt(train_texts.tolist())
     text = keras.Input(shape=(), dtype="string", name="text")

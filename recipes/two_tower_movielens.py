@@ -57,7 +57,8 @@ def parse_args(argv=None):
     parser.add_argument("--users", help="a users file of yours (RecBole .user)")
     parser.add_argument("--items", help="an items file of yours (RecBole .item)")
     parser.add_argument("--held-out", type=int, default=10, help="latest ratings per user held out for the test")
-    parser.add_argument("--dim", type=int, default=64, help="size of the user and item vectors")
+    parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=64,
+                        help="size of the user and item vectors (--dim: deprecated spelling)")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=1024, help="also the number of in-batch candidates")
     parser.add_argument("--learning-rate", type=float, default=3e-3)
@@ -112,7 +113,7 @@ def build_towers(args, users, items, train_pairs):
                                        separator=" "),
         "year": BucketizedEmbedding(YEAR_BOUNDARIES, 8),
     }
-    return TwoTower(user_features, item_features, dim=args.dim, temperature=args.temperature,
+    return TwoTower(user_features, item_features, output_dim=args.output_dim, temperature=args.temperature,
                     logq_correction=args.logq, num_hard_negatives=args.hard_negatives)
 
 

@@ -44,7 +44,7 @@ def test_stsb_spearman_equals_sentence_transformers(minilm):
 
 
 def test_the_settings_come_from_the_sentence_transformers_folder(minilm):
-    assert (minilm.pooling, minilm.normalize, minilm.sequence_length, minilm.dim) == ("mean", True, 256, 384)
+    assert (minilm.pooling, minilm.normalize, minilm.sequence_length, minilm.output_dim) == ("mean", True, 256, 384)
 
 
 def test_tokens_equal_sentence_transformers_truncation_included(minilm, reference):

@@ -28,7 +28,7 @@ def test_calling_on_strings_equals_encode_whatever_the_batching(encoder_name, re
         for concurrent in (1, 3):  # nor on how many batches run at once (each writes its own rows)
             np.testing.assert_allclose(encoder.encode(SENTENCES, batch_size, concurrent_batches=concurrent),
                                        called, atol=1e-5)
-    assert called.shape == (len(SENTENCES), encoder.dim)
+    assert called.shape == (len(SENTENCES), encoder.output_dim)
     np.testing.assert_allclose(np.linalg.norm(called, axis=1), 1.0, atol=1e-5)
 
 
@@ -86,7 +86,13 @@ def test_last_token_pooling_is_the_vector_of_the_last_real_token(gpt2):
 
 
 def test_an_empty_batch_gives_no_rows(bert):
-    assert bert.encode([]).shape == (0, bert.dim)
+    assert bert.encode([]).shape == (0, bert.output_dim)
+
+
+def test_the_width_is_output_dim_and_dim_is_its_deprecated_alias(bert):
+    assert bert.output_dim == 8 and bert.token_pooling.pooling == "mean"
+    with pytest.warns(DeprecationWarning, match="TextEncoder.dim is deprecated; use TextEncoder.output_dim"):
+        assert bert.dim == 8
 
 
 def test_bad_input_is_refused(bert):

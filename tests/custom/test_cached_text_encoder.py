@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -51,3 +53,33 @@ def test_in_a_tower_it_stays_frozen_and_round_trips(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "tower.keras")
     titles = tf.constant(TITLES + ["brown world"])
     np.testing.assert_allclose(loaded({"title": titles}).numpy(), tower({"title": titles}).numpy(), atol=1e-6)
+
+
+class LengthEncoder(keras.layers.Layer):
+    """Text length as a 2-vector: a stand-in encoder."""
+
+    def call(self, text):
+        return tf.ones((tf.shape(text)[0], 2)) * tf.cast(tf.strings.length(text)[:, None], "float32")
+
+
+def test_its_width_is_output_dim_and_an_old_config_with_dim_loads_without_a_warning():
+    cached = CachedTextEncoder(LengthEncoder(), ["ab", "abcd"])
+    assert cached.output_dim == 2 and cached.compute_output_shape((None,)) == (None, 2)
+    config = cached.get_config()
+    assert config["output_dim"] == 2 and "dim" not in config
+    config["dim"] = config.pop("output_dim")
+    with warnings.catch_warnings(), keras.saving.custom_object_scope({"LengthEncoder": LengthEncoder}):
+        warnings.simplefilter("error", DeprecationWarning)
+        clone = CachedTextEncoder.from_config(config)
+    assert clone.output_dim == 2 and clone.table.shape == (3, 2)
+
+
+def test_dim_is_a_deprecated_alias_of_output_dim():
+    with pytest.warns(DeprecationWarning, match=r"CachedTextEncoder\(dim=\.\.\.\) is deprecated; use "
+                                                r"CachedTextEncoder\(output_dim"):
+        cached = CachedTextEncoder(LengthEncoder(), ["ab"], dim=2)
+    assert cached.output_dim == 2
+    with pytest.warns(DeprecationWarning, match="CachedTextEncoder.dim is deprecated"):
+        assert cached.dim == 2
+    with pytest.raises(TypeError, match="both `output_dim` and its deprecated alias `dim`"):
+        CachedTextEncoder(LengthEncoder(), ["ab"], output_dim=2, dim=2)

@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -30,6 +32,15 @@ def test_mean_pooling_is_the_mean_of_the_token_vectors():
     expected = layer.embedding.embeddings.numpy()[ids[ids > 0]].mean(axis=0)
     assert (ids > 0).sum() == 3
     np.testing.assert_allclose(pooled, expected, rtol=1e-6)
+
+
+def test_mean_pooling_is_token_pooling_and_builds_no_deprecated_layer():
+    from zoo.pooling import TokenPooling
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        layer = adapted()
+    assert type(layer.pool) is TokenPooling and layer.pool.pooling == "mean"
 
 
 def test_tokens_past_the_sequence_length_are_dropped():

@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ SMALLEST = -np.finfo(np.float32).max / 100  # what keras-rs adds to an accidenta
 def make_towers(users, items, **kwargs):
     return TwoTower({"user_id": CategoricalEmbedding(8, vocabulary=users), "group": CategoricalEmbedding(
                         4, vocabulary=["a", "b"])},
-                    {"item_id": CategoricalEmbedding(8, vocabulary=items)}, dim=8, hidden_units=(16,), **kwargs)
+                    {"item_id": CategoricalEmbedding(8, vocabulary=items)}, output_dim=8, hidden_units=(16,), **kwargs)
 
 
 def numpy_loss(query, candidate, ids, probability, temperature, hard_negatives=None):
@@ -70,7 +72,7 @@ def trained():
     held_out = [pairs.pop(int(rng.integers(len(pairs)))) for _ in range(60)]
     towers = TwoTower({"user_id": CategoricalEmbedding(8, vocabulary=users, oov_rate=0.3, seed=1),
                        "group": CategoricalEmbedding(4, vocabulary=["a", "b"])},
-                      {"item_id": CategoricalEmbedding(8, vocabulary=items)}, dim=8, hidden_units=(16,),
+                      {"item_id": CategoricalEmbedding(8, vocabulary=items)}, output_dim=8, hidden_units=(16,),
                       temperature=0.1)
     examples = {"user_id": np.array([users[u] for u, _ in pairs]), "group": np.array([group(u) for u, _ in pairs]),
                 "item_id": np.array([items[i] for _, i in pairs])}
@@ -162,3 +164,33 @@ def test_the_towers_and_the_retrieval_model_save_and_load(trained, tmp_path):
     expected, got = retrieval(queries), loaded(queries)
     np.testing.assert_array_equal(got["item_id"].numpy(), expected["item_id"].numpy())
     np.testing.assert_allclose(got["scores"].numpy(), expected["scores"].numpy(), atol=1e-6)
+
+
+def test_output_dim_defaults_to_64():
+    towers = TwoTower({"user_id": CategoricalEmbedding(8, vocabulary=["1"])},
+                      {"item_id": CategoricalEmbedding(8, vocabulary=["x"])}, hidden_units=())
+    assert towers.output_dim == 64 and towers.user_embedding({"user_id": np.array(["1"])}).shape == (1, 64)
+
+
+def test_dim_is_a_deprecated_alias_of_output_dim():
+    features = lambda: ({"user_id": CategoricalEmbedding(8, vocabulary=["1"])},  # noqa: E731
+                        {"item_id": CategoricalEmbedding(8, vocabulary=["x"])})
+    with pytest.warns(DeprecationWarning, match=r"TwoTower\(dim=\.\.\.\) is deprecated; use TwoTower\(output_dim"):
+        towers = TwoTower(*features(), dim=4, hidden_units=())
+    assert towers.output_dim == 4 and towers.item_embedding({"item_id": np.array(["x", "y"])}).shape == (2, 4)
+    with pytest.warns(DeprecationWarning, match="TwoTower.dim is deprecated; use TwoTower.output_dim"):
+        assert towers.dim == 4
+    with pytest.raises(TypeError, match="both `output_dim` and its deprecated alias `dim`"):
+        TwoTower(*features(), output_dim=4, dim=4)
+
+
+def test_the_config_says_output_dim_and_an_old_config_with_dim_loads_without_a_warning():
+    config = make_towers(["1", "2"], ["x"]).get_config()
+    assert config["output_dim"] == 8 and "dim" not in config
+    config["dim"] = 6
+    del config["output_dim"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        clone = TwoTower.from_config(config)
+    assert clone.output_dim == 6
+    assert clone.user_embedding({"user_id": np.array(["1"]), "group": np.array(["a"])}).shape == (1, 6)

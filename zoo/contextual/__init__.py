@@ -9,7 +9,7 @@ from zoo.lazy_exports import lazy_getattr
 _LAZY = {
     "GPT2Trainer": "zoo.contextual.gpt_training",
     "TextEncoder": "zoo.contextual.text_encoder",
-    "TokenPooling": "zoo.contextual.token_pooling",
+    "TokenPooling": "zoo.pooling",  # shared with zoo.custom; kept here for old imports
 }
 
 __getattr__ = lazy_getattr("zoo.contextual", _LAZY)

@@ -1,16 +1,16 @@
-"""A faster inference pass through KerasHub's `BertBackbone`, over the backbone's own variables.
+"""A fused inference pass through KerasHub's `BertBackbone` (fewer, larger ops), over the backbone's own variables.
 
 Why by hand: KerasHub's BERT layer projects queries, keys and values with three `EinsumDense` layers, and on
-TensorFlow's CPU kernels an `Einsum` costs about 1.5x a `MatMul` per FLOP (BENCHMARKS.md: the backbone's per-op
-profile); each layer is also many small ops. Here the three projections are one `MatMul` over their kernels
-concatenated, the 1/sqrt(head size) query scale is folded into those kernels, and the output projection is a
-`MatMul` too: the same arithmetic in fewer, larger ops (1.05-1.27x the throughput here, BENCHMARKS.md).
+TensorFlow's CPU kernels an `Einsum` costs more than a `MatMul` of the same FLOPs (see BENCHMARKS.md: the
+backbone's per-op profile); each layer is also many small ops. Here the three projections are one `MatMul` over
+their kernels concatenated, the 1/sqrt(head size) query scale is folded into those kernels, and the output
+projection is a `MatMul` too: the same arithmetic in fewer, larger ops (see BENCHMARKS.md for the gain).
 
-The fused kernels are concatenated from the live variables on every call (measured no slower than kernels
-concatenated once, ahead), so a fine-tuned backbone is always what runs, and an export that uses this saves
-each weight once. Inference only: no dropout. `supports(backbone)` says whether a backbone has exactly the structure written out here (post-norm
-BERT layers, approximate GELU, as `keras_hub.models.BertBackbone` builds them); callers fall back to the Keras
-model otherwise.
+The fused kernels are concatenated from the live variables on every call (no slower than kernels concatenated
+once, ahead; see BENCHMARKS.md), so a fine-tuned backbone is always what runs, and an export that uses this saves
+each weight once. Inference only: no dropout. `supports(backbone)` says whether a backbone has exactly the
+structure written out here (post-norm BERT layers, approximate GELU, as `keras_hub.models.BertBackbone` builds
+them); callers fall back to the Keras model otherwise.
 """
 
 import tensorflow as tf

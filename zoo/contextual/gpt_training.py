@@ -6,7 +6,7 @@ held-out perplexity is measured before and after; the model is saved as a KerasH
 
 Example:
 ```python
-trainer = zoo.contextual.GPT2Trainer().fit()           # about 3 minutes on 2 CPU cores
+trainer = zoo.contextual.GPT2Trainer().fit()           # the Wikipedia excerpt
 trainer.perplexity                                      # {"before": ..., "after": ...}
 trainer.save_preset("gpt2_wiki")                        # keras_hub.models.GPT2CausalLM.from_preset("gpt2_wiki")
 ```
@@ -105,7 +105,7 @@ def model_inputs(rows, real):
 
 def perplexity(causal_lm, rows, real, batch_size=32):
     """exp of the mean cross-entropy of the real target tokens of packed rows (padding excluded)."""
-    @tf.function(reduce_retracing=True)  # traced once: three times faster than eager calls, logits never leave
+    @tf.function(reduce_retracing=True)  # traced once, not run eagerly batch by batch; logits never leave the graph
     def summed_loss(x, y, weight):
         logits = causal_lm(x, training=False)
         loss = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
@@ -152,15 +152,46 @@ def save_preset(causal_lm, folder):
 
 
 class GPT2Trainer:
-    """Learns a BPE vocabulary and trains a small GPT2CausalLM on articles; `.fit(articles)`, then `.causal_lm`,
-    `.tokenizer`, `.perplexity` and `.save_preset`. The perplexity is per BPE token on the held-out articles:
-    "before" and "after" training, and "unigram", the training tokens' frequencies alone, for a baseline.
+    """Trains a small GPT-2 from scratch: a byte-level BPE vocabulary, then a KerasHub GPT2CausalLM, then perplexity.
 
-    The held-out articles (`held_out_fraction`) take no part in the vocabulary or the training. The text is
-    packed: every row is `sequence_length` tokens of running text, articles separated by `<|endoftext|>`.
-    AdamW's learning rate warms up over the first 5% of the steps, then follows a cosine down to a tenth.
-    `train_sequences` trains on that many rows drawn at random (all when None). The defaults take about three
-    minutes on 2 CPU cores; `GPT2Trainer(**QUICK)` about 30 seconds.
+    `.fit(articles)` learns the vocabulary and trains; then `.causal_lm`, `.tokenizer`, `.perplexity` and
+    `.save_preset(folder)`. The perplexity is per BPE token on the held-out articles: "before" and "after" training,
+    and "unigram", the training tokens' frequencies alone, for a baseline. The held-out articles take no part in
+    the vocabulary or the training. The text is packed: every row is `sequence_length` tokens of running text,
+    articles separated by `<|endoftext|>`. AdamW's learning rate warms up over the first 5% of the steps, then
+    follows a cosine down to a tenth. `GPT2Trainer(**QUICK)` is a much smaller run, for tests and the quick tour.
+
+    Args:
+        vocabulary_size: BPE vocabulary size, `<|endoftext|>` included. Default 8000.
+        num_layers: transformer layers. Default 2.
+        hidden_dim: width of the token vectors. Default 128.
+        num_heads: attention heads per layer. Default 4.
+        intermediate_dim: width of the feed-forward layers; None: 4 x hidden_dim. Default None.
+        sequence_length: tokens per training row (and the model's longest input). Default 128.
+        dropout: dropout rate in the backbone. Default 0.0.
+        epochs: passes over the training rows. Default 1.
+        batch_size: rows per training step. Default 8.
+        learning_rate: AdamW's peak learning rate. Default 3e-3.
+        weight_decay: AdamW's weight decay. Default 0.01.
+        held_out_fraction: share of the articles held out for the perplexity (at least one). Default 0.05.
+        train_sequences: train on this many rows drawn at random; None: all. Default None.
+        min_frequency: a BPE merge needs a pair seen at least this often. Default 2.
+        seed: seed of the initialisation, the row order and the sampled rows. Default 1.
+
+    Input/Output:
+        fit(articles): records with `title` and `text`, or str; None: the Wikipedia excerpt -> self, with
+        `causal_lm` (a keras_hub.models.GPT2CausalLM: token_ids (batch, steps) int32 and padding_mask
+        (batch, steps) bool -> logits (batch, steps, vocabulary_size) float32), `tokenizer` (a
+        keras_hub.models.GPT2Tokenizer) and `perplexity` ({"unigram", "before", "after"}: float).
+        save_preset(folder) -> the folder, a KerasHub preset.
+
+    Example:
+    ```python
+    trainer = zoo.contextual.GPT2Trainer(epochs=1).fit()       # the Wikipedia excerpt
+    trainer.perplexity                                           # {"unigram": ..., "before": ..., "after": ...}
+    trainer.save_preset("gpt2_wiki")
+    encoder = zoo.contextual.TextEncoder.from_preset("gpt2_wiki", pooling="mean")
+    ```
     """
 
     def __init__(self, vocabulary_size=8000, num_layers=2, hidden_dim=128, num_heads=4, intermediate_dim=None,
@@ -214,7 +245,7 @@ class GPT2Trainer:
             rows, real = rows[chosen], real[chosen]
         steps = math.ceil(len(rows) / self.batch_size)
         self.causal_lm.compile(optimizer=self.optimizer(steps * self.epochs), weighted_metrics=[],
-                               jit_compile=False)  # XLA on CPU: 5x slower steps here
+                               jit_compile=False)  # XLA makes these steps slower on CPU, not faster
         epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         with without_preprocessor(self.causal_lm):
             self.history = self.causal_lm.fit(self.dataset(rows, real, epoch_counter), epochs=self.epochs,

@@ -27,12 +27,32 @@ CJK = (r"[\x{4E00}-\x{9FFF}]|[\x{3400}-\x{4DBF}]|[\x{20000}-\x{2A6DF}]|[\x{2A700
 
 @keras.saving.register_keras_serializable(package="zoo")
 class HuggingFaceBertTokenizer(keras_hub.models.BertTokenizer):
-    """`keras_hub.models.BertTokenizer` with Hugging Face's normalisation and word splitting (see module doc).
+    """A KerasHub BERT tokenizer that normalises and splits words as Hugging Face's BERT tokenizers do.
+
+    `keras_hub.models.BertTokenizer` with Hugging Face's normalisation and word splitting (the differences it
+    removes are in the module doc). `presets.load_parts` gives it to Hugging Face-format BERT folders; it saves
+    and loads as a KerasHub tokenizer (`save_to_preset`, `Tokenizer.from_preset`).
 
     Args:
-        vocabulary: the WordPiece vocabulary (list or vocab.txt path).
-        lowercase: lowercase the text (uncased models).
+        vocabulary: the WordPiece vocabulary (a list of tokens, or a vocab.txt path); None: set later, as a
+            preset's assets load. Default None.
+        lowercase: lowercase the text (uncased models). Default True.
         strip_accents: remove accents (NFD, then drop non-spacing marks); None: whenever `lowercase`.
+            Default None.
+        **kwargs: `keras_hub.models.BertTokenizer` arguments (`name`, `dtype`, ...); `split`, `split_on_cjk` and
+            `special_tokens_in_strings` are ignored: this class splits words, and reads special tokens written in
+            the text, itself.
+
+    Input/Output:
+        text: (batch,) string -> token ids: (batch, None) int32 ragged (in a tf.function; called eagerly, KerasHub
+        returns Python lists); a scalar string -> (None,) int32. `words(text)`: (batch,) string -> (batch, None)
+        ragged string, the words WordPiece then splits.
+
+    Example:
+    ```python
+    tokenizer = HuggingFaceBertTokenizer(vocabulary="vocab.txt", lowercase=True)
+    tokenizer(["Héllo, WORLD"])        # [[ids of "hello", ",", "world"]], as Hugging Face's tokenizer gives them
+    ```
     """
 
     def __init__(self, vocabulary=None, lowercase=True, strip_accents=None, **kwargs):

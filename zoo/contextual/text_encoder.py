@@ -8,34 +8,56 @@ lengths, so that few shapes are compiled). In inference a BERT backbone runs thr
 arithmetic as KerasHub's layers in fewer, larger ops); training goes through the KerasHub model, dropout included.
 """
 
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo.contextual import fused_bert, presets
-from zoo.contextual.token_pooling import TokenPooling
 from zoo.errors import ZooInputError
+from zoo.pooling import TokenPooling
 from zoo.shape_buckets import bucketed_length
 
 
 def xla_padded_length(longest):
     """The length XLA batches are padded to: exact up to 15 tokens, then steps of 1/8 to 1/16 of the length (2 from
-    16, 4 from 32, 8 from 64...), so at most ~12% padding and at most 56 shapes to compile up to 256 tokens. (Without
-    XLA batches take their longest exactly: rounding STS-B sentences of ~14 tokens up to 8 cost a fifth of the work.)"""
+    16, 4 from 32, 8 from 64...), so at most 1/8 padding and at most 56 shapes to compile up to 256 tokens. (Without
+    XLA batches take their longest exactly: rounding short sentences up to a coarser step costs work for nothing.)"""
     return bucketed_length(longest)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class TextEncoder(keras.Model):
-    """Strings -> (batch, dim) sentence vectors; `token_embeddings()` gives the vector of every token.
+    """A sentence encoder: strings in, one vector per string out (tokenizer -> backbone -> pooling -> L2 norm).
+
+    Usually made with `TextEncoder.from_preset(...)`, which reads the pooling, normalisation and sequence length
+    from the preset's own files. `encode()` is the fast path for many sentences from Python; calling the model
+    runs everything in the graph (what an export holds); `token_embeddings()` gives the vector of every token.
 
     Args:
         backbone: a KerasHub backbone taking `token_ids` and `padding_mask` (and `segment_ids` for BERT).
-        tokenizer: its KerasHub tokenizer.
-        pooling: "mean", "cls", "max" or "last" (see `TokenPooling`).
-        normalize: L2-normalise the sentence vectors (cosine similarity = dot product).
+            Required.
+        tokenizer: its KerasHub tokenizer. Required.
+        pooling: "mean", "cls", "max" or "last" (see `zoo.pooling.TokenPooling`). Default "mean".
+        normalize: L2-normalise the sentence vectors (cosine similarity = dot product). Default True.
         sequence_length: most tokens per text, special tokens included; longer texts are truncated at the end
-            (as sentence-transformers and Hugging Face tokenizers do).
+            (as sentence-transformers and Hugging Face tokenizers do). Default 256.
+        **kwargs: `keras.Model` arguments; `name` defaults to "text_encoder".
+
+    The width of the vectors is `output_dim`, the backbone's hidden size (`dim` is its former name, deprecated).
+
+    Input/Output:
+        text: (batch,) string -> embedding: (batch, output_dim) float32. `encode(sentences)`: a list of n str ->
+        (n, output_dim) float32 numpy. `token_embeddings(sentences)`: per sentence, tokens, character offsets
+        and (tokens, output_dim) float32 vectors.
+
+    Example:
+    ```python
+    encoder = zoo.contextual.TextEncoder.from_preset("all-minilm-l6-v2")
+    encoder.encode(["A man is playing a guitar.", "A woman is slicing an onion."])   # (2, 384) numpy
+    encoder(tf.constant(["a string"]))                                            # (1, 384) tensor
+    ```
     """
 
     def __init__(self, backbone, tokenizer, pooling="mean", normalize=True, sequence_length=256, **kwargs):
@@ -58,13 +80,19 @@ class TextEncoder(keras.Model):
         self.token_vector_model = keras.Model(inputs, token_vectors, name="token_vector_model")
         super().__init__(name=name, **kwargs)
         self.built = True  # every weight exists once the backbone does (what lets `keras.saving` load them)
-        self.fused = fused_bert.supports(backbone)  # inference through fused_bert: faster, the same vectors
+        self.fused = fused_bert.supports(backbone)  # inference through fused_bert: fewer ops, the same vectors
 
         # === Config ===
         self.pooling = pooling
         self.normalize = normalize
         self.sequence_length = int(sequence_length)
-        self.dim = int(embedding.shape[-1])
+        self.output_dim = int(embedding.shape[-1])
+
+    @property
+    def dim(self):
+        """The former name of `output_dim` (deprecated)."""
+        warnings.warn("TextEncoder.dim is deprecated; use TextEncoder.output_dim", DeprecationWarning, stacklevel=2)
+        return self.output_dim
 
     @classmethod
     def from_preset(cls, preset="all-minilm-l6-v2", pooling=None, normalize=None, sequence_length=None):
@@ -141,19 +169,18 @@ class TextEncoder(keras.Model):
     # --- In Python: many sentences, fast ---
 
     def encode(self, sentences, batch_size=32, progress=None, jit_compile=False, concurrent_batches=2):
-        """(len(sentences), dim) float32 numpy array; an empty list gives a (0, dim) array.
+        """(len(sentences), output_dim) float32 numpy array; an empty list gives a (0, output_dim) array.
 
         Sentences are sorted by token count and each batch is padded only to its own longest, so a batch of
         short sentences costs little; the result is in the order given. `concurrent_batches` batches run at once
-        (threads sharing TensorFlow's thread pools): on a 2-core CPU two keep both cores busy through the small
-        ops a batch runs one after another, 1.15-1.25x the throughput of one at a time (BENCHMARKS.md).
-        `jit_compile=True` runs the model through XLA, compiling once for each padded length met
-        (`xla_padded_length`; about a second each for MiniLM): it pays for many sentences, not for a few.
+        (threads sharing TensorFlow's thread pools), so that the cores stay busy through the small ops a batch
+        runs one after another (see BENCHMARKS.md). `jit_compile=True` runs the model through XLA, compiling once
+        for each padded length met (`xla_padded_length`): it pays for many sentences, not for a few.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         ids = self._ragged_ids(sentences)
-        output = np.zeros((len(sentences), self.dim), np.float32)
+        output = np.zeros((len(sentences), self.output_dim), np.float32)
         if not len(sentences):
             return output
         lengths = ids.row_lengths().numpy()
@@ -173,8 +200,8 @@ class TextEncoder(keras.Model):
         return output
 
     def encode_without_context(self, sentences, batch_size=256):
-        """The mean of each sentence's input token embeddings, no transformer layers: (n, dim) numpy. A baseline:
-        what the context adds to `encode` is the difference."""
+        """The mean of each sentence's input token embeddings, no transformer layers: (n, token embedding size)
+        float32 numpy. A baseline: what the context adds to `encode` is the difference."""
         rows = [np.zeros((0, self.backbone.token_embedding.output_dim), np.float32)]
         for start in range(0, len(sentences), batch_size):
             features = self.preprocess(tf.constant(list(sentences[start:start + batch_size]), tf.string))
@@ -184,7 +211,7 @@ class TextEncoder(keras.Model):
 
     def token_embeddings(self, sentences):
         """For each sentence: its tokens (special tokens included), their character offsets in the sentence
-        ((0, 0) for special tokens), and their contextual vectors, (tokens, dim)."""
+        ((0, 0) for special tokens), and their contextual vectors, (tokens, output_dim)."""
         from zoo.contextual.token_offsets import TokenEmbeddings, token_offsets
 
         ids = self._ragged_ids(sentences)

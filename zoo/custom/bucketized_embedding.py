@@ -3,14 +3,17 @@ import keras
 
 @keras.saving.register_keras_serializable(package="zoo")
 class BucketizedEmbedding(keras.layers.Layer):
-    """A number in, a vector out: Discretization into buckets -> Embedding (one vector a bucket).
+    """A number in, a vector out: Discretization into buckets -> Embedding (one trained vector a bucket).
 
     Args:
         bin_boundaries: the bucket edges, ascending; n edges make n + 1 buckets (below the first, between, above
-            the last), so any number, however far out, has a bucket.
-        output_dim: size of the vectors.
+            the last), so any number, however far out, has a bucket. Required.
+        output_dim: size of the vectors. Default 8.
+        **kwargs: `keras.layers.Layer` arguments (`name`, ...).
 
-    Input (batch,) numbers of any numeric dtype; output (batch, output_dim).
+    Input/Output:
+        values: (batch,) any numeric dtype (cast to float32) -> embedding: (batch, output_dim) float32; any
+        shape (...) -> (..., output_dim).
 
     Example:
     ```python

@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,31 +16,58 @@ class CachedTextEncoder(keras.layers.Layer):
     gives the encoder's vector for any text. The encoder is frozen: its vectors are inputs, not trained.
 
     Args:
-        encoder: a Keras model, strings (batch,) -> (batch, dim) or {"embedding": (batch, dim)}: a
+        encoder: a Keras model, strings (batch,) -> (batch, width) or {"embedding": (batch, width)}: a
             `zoo.contextual.TextEncoder`, a `Vectors.text_encoder()`, any TF-Hub-style text embedding model.
-        texts: the texts to encode now (duplicates are fine).
-        batch_size: batch size of the encoding.
-        dim: given only by `from_config`: the table is then restored with the saved weights, not encoded again
-            (a KerasHub tokenizer gets its vocabulary only after construction, when the assets load).
+            Required.
+        texts: the texts to encode now (duplicates are fine). Required.
+        batch_size: batch size of the encoding. Default 64.
+        output_dim: the encoder's width, given only by `from_config`: the table is then restored with the saved
+            weights, not encoded again (a KerasHub tokenizer gets its vocabulary only after construction, when
+            the assets load). Default None: encode `texts` now, the width read from the vectors.
+        dim: the former name of `output_dim`, deprecated (a DeprecationWarning); give one of the two, not both.
+        **kwargs: `keras.layers.Layer` arguments (`name`, ...).
 
-    Input (batch,) strings; output (batch, dim) float32.
+    Input/Output:
+        text: (batch,) string -> embedding: (batch, output_dim) float32, the encoder's vector of each text.
+
+    Example:
+    ```python
+    minilm = zoo.contextual.TextEncoder.from_preset("all-minilm-l6-v2")
+    title = zoo.custom.CachedTextEncoder(minilm, catalogue_titles)       # each title encoded once, here
+    title(tf.constant(["Toy Story (1995)", "A title never seen"]))       # (2, 384): a table row, then MiniLM
+    ```
     """
 
-    def __init__(self, encoder, texts, batch_size=64, dim=None, **kwargs):
+    def __init__(self, encoder, texts, batch_size=64, output_dim=None, dim=None, **kwargs):
+        if dim is not None:
+            if output_dim is not None:
+                raise TypeError("CachedTextEncoder got both `output_dim` and its deprecated alias `dim`; give "
+                                "`output_dim` alone")
+            warnings.warn("CachedTextEncoder(dim=...) is deprecated; use CachedTextEncoder(output_dim=...)",
+                          DeprecationWarning, stacklevel=2)
+            output_dim = dim
         super().__init__(**kwargs)
         self.encoder, self.batch_size = encoder, batch_size
         self.encoder.trainable = False
         self.texts = sorted({str(t) for t in texts})
-        vectors = self._encode(self.texts) if dim is None else np.zeros((len(self.texts), dim), np.float32)
-        self.dim = vectors.shape[1]
+        vectors = (self._encode(self.texts) if output_dim is None
+                   else np.zeros((len(self.texts), output_dim), np.float32))
+        self.output_dim = vectors.shape[1]
 
         # === Layers ===
         self.lookup = keras.layers.StringLookup(vocabulary=self.texts or None, num_oov_indices=1, name="lookup")
         # Row 0, the OOV index, is a placeholder: call() replaces those rows with the encoder's vectors.
-        self.table = self.add_weight(shape=(len(self.texts) + 1, self.dim), name="vectors", trainable=False,
+        self.table = self.add_weight(shape=(len(self.texts) + 1, self.output_dim), name="vectors", trainable=False,
                                      initializer=keras.initializers.Constant(
-                                         np.concatenate([np.zeros((1, self.dim), np.float32), vectors])))
+                                         np.concatenate([np.zeros((1, self.output_dim), np.float32), vectors])))
         self.built = True
+
+    @property
+    def dim(self):
+        """The former name of `output_dim` (deprecated)."""
+        warnings.warn("CachedTextEncoder.dim is deprecated; use CachedTextEncoder.output_dim", DeprecationWarning,
+                      stacklevel=2)
+        return self.output_dim
 
     def _encode(self, texts):
         if hasattr(self.encoder, "encode"):
@@ -60,13 +89,16 @@ class CachedTextEncoder(keras.layers.Layer):
         return tf.tensor_scatter_nd_update(vectors, unknown, computed)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.dim)
+        return (input_shape[0], self.output_dim)
 
     def get_config(self):
         # === Config ===
         return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "texts": self.texts, "batch_size": self.batch_size, "dim": self.dim}
+                "texts": self.texts, "batch_size": self.batch_size, "output_dim": self.output_dim}
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        if "dim" in config:  # saved before `dim` became `output_dim`: loads without a warning
+            config.setdefault("output_dim", config.pop("dim"))
         return cls(**{**config, "encoder": keras.saving.deserialize_keras_object(config["encoder"])})

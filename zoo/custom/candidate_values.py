@@ -11,9 +11,17 @@ class CandidateValues(keras.layers.Layer):
     constant in the graph (tf.gather, a core op), so an export runs on any TF Serving.
 
     Args:
-        values: one value per candidate, in the candidates' order.
+        values: one value per candidate, in the candidates' order (each made a str). Required.
+        **kwargs: `keras.layers.Layer` arguments (`name`, ...).
 
-    Input (batch, k) int indices; output (batch, k) strings.
+    Input/Output:
+        indices: (batch, k) int32 or int64, rows of `values` -> (batch, k) string.
+
+    Example:
+    ```python
+    scores, indices = CandidateIndex(item_vectors, k=10)(user_vectors)
+    titles = CandidateValues(item_titles, name="title")(indices)     # (batch, 10) string
+    ```
     """
 
     def __init__(self, values, **kwargs):

@@ -10,18 +10,29 @@ class CategoricalEmbedding(keras.layers.Layer):
     never an error, which is what a served model needs for values first seen in production.
 
     Args:
-        output_dim: size of the vectors.
-        vocabulary: the known values, instead of `adapt()`; ignored with `hashing_bins`.
-        hashing_bins: hash values into this many bins instead of a vocabulary.
-        num_oov_indices: buckets for unknown values (lookup only).
-        integer_keys: the feature holds integers (IntegerLookup) rather than strings (StringLookup).
+        output_dim: size of the vectors. Default 16.
+        vocabulary: the known values, instead of `adapt()`; ignored with `hashing_bins`. Default None.
+        hashing_bins: hash values into this many bins instead of a vocabulary. Default None (a lookup).
+        num_oov_indices: buckets for unknown values (lookup only). Default 1.
+        integer_keys: the feature holds integers (IntegerLookup) rather than strings (StringLookup). Default False.
         separator: the feature holds several values in one string ("Action Comedy"): split at this separator
-            (" " splits at any whitespace) and average their vectors; no value gives the zero vector.
+            (" " splits at any whitespace) and average their vectors; no value gives the zero vector. Default None.
         oov_rate: in training, send this fraction of the values to the out-of-vocabulary buckets (id dropout),
             so the OOV vectors learn what an unseen value should mean (a new user: cold start). Lookup only.
+            Default 0.0.
+        seed: seed of the `oov_rate` draws. Default None.
+        **kwargs: `keras.layers.Layer` arguments (`name`, ...).
 
-    Input (batch,) or (batch, k) values; output (batch, output_dim) or (batch, k, output_dim). With `separator`,
-    input (batch,) strings, output (batch, output_dim).
+    Input/Output:
+        values: (batch,) or (batch, k) string (int64 with `integer_keys`) -> embedding: (batch, output_dim) or
+        (batch, k, output_dim) float32. With `separator`: (batch,) string -> (batch, output_dim) float32.
+
+    Example:
+    ```python
+    genre = zoo.custom.CategoricalEmbedding(output_dim=8, vocabulary=["Action", "Comedy", "Drama"], separator=" ")
+    genre(tf.constant(["Action Comedy", "Western", ""]))   # (3, 8): a mean of two, the OOV vector, zeros
+    user = zoo.custom.CategoricalEmbedding(32, hashing_bins=10_000)
+    ```
     """
 
     def __init__(self, output_dim=16, vocabulary=None, hashing_bins=None, num_oov_indices=1, integer_keys=False,

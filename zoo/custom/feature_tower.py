@@ -21,11 +21,15 @@ class FeatureTower(keras.Model):
 
     Args:
         features: {feature name: layer}. The names are the model's input names, in a served signature too.
-        output_dim: size of the output vector.
-        hidden_units: widths of the ReLU layers between the concatenated features and the output.
-        normalize: L2-normalise the output (dot products are then cosines; pair with a temperature).
+            Required, at least one.
+        output_dim: size of the output vector. Default 64.
+        hidden_units: widths of the ReLU layers between the concatenated features and the output. Default (128,).
+        normalize: L2-normalise the output (dot products are then cosines; pair with a temperature). Default True.
+        **kwargs: `keras.Model` arguments (`name`, `trainable`, ...).
 
-    Input {name: (batch,) tensor}; output (batch, output_dim) float32.
+    Input/Output:
+        {feature name: (batch,) tensor, of the dtype its layer takes (string for ids, categories and text;
+        float32 for `BucketizedEmbedding`; int64 for `integer_keys`)} -> (batch, output_dim) float32.
 
     Example:
     ```python

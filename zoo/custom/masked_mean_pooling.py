@@ -1,23 +1,36 @@
+import warnings
+
 import keras
+
+from zoo.pooling import TokenPooling
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class MaskedMeanPooling(keras.layers.Layer):
-    """Mean of the unmasked steps: (batch, steps, dim) + mask -> (batch, dim); all-masked rows give zeros.
+class MaskedMeanPooling(TokenPooling):
+    """Deprecated: `zoo.pooling.TokenPooling("mean")`, which this is; kept one release so that old code and old
+    .keras files (registered as "zoo>MaskedMeanPooling") still load. Constructing it warns (DeprecationWarning).
 
-    Written here because keras.layers.GlobalAveragePooling1D divides by the mask's sum, which gives NaN for an
-    empty string (every step masked), and a served encoder must return zeros there.
+    Args:
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...); `pooling`, from a saved config, can only
+            be "mean".
+
+    Input/Output:
+        token_vectors: (batch, steps, dim) float, with a Keras mask (or `mask=`, (batch, steps) bool) -> (batch, dim)
+        float, the mean of the unmasked steps; an all-masked row gives zeros.
+
+    Example:
+    ```python
+    from zoo.pooling import TokenPooling
+
+    pool = TokenPooling("mean")                  # instead of zoo.custom.MaskedMeanPooling()
+    pool(token_vectors, mask=mask)
+    ```
     """
 
-    def call(self, inputs, mask=None):
-        if mask is None:
-            return keras.ops.mean(inputs, axis=1)
-        weights = keras.ops.expand_dims(keras.ops.cast(mask, inputs.dtype), -1)
-        total = keras.ops.sum(inputs * weights, axis=1)
-        return total / keras.ops.maximum(keras.ops.sum(weights, axis=1), 1.0)
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[2])
+    def __init__(self, **kwargs):
+        warnings.warn("zoo.custom.MaskedMeanPooling is deprecated; use zoo.pooling.TokenPooling('mean') (also "
+                      "zoo.contextual.TokenPooling)", DeprecationWarning, stacklevel=2)
+        pooling = kwargs.pop("pooling", "mean")
+        if pooling != "mean":
+            raise ValueError(f"MaskedMeanPooling pools with the mean only, not {pooling!r}; use TokenPooling")
+        super().__init__(pooling="mean", **kwargs)

@@ -1,6 +1,6 @@
 import keras
 
-from zoo.custom.masked_mean_pooling import MaskedMeanPooling
+from zoo.pooling import TokenPooling
 
 POOLINGS = ("mean", "bilstm")
 
@@ -9,17 +9,24 @@ POOLINGS = ("mean", "bilstm")
 class TextEmbedding(keras.layers.Layer):
     """Strings in, one vector per string out: TextVectorization -> Embedding (masked) -> mean or BiLSTM.
 
-    A plain Keras layer: `adapt()` it on training texts (or pass `vocabulary`), then use it in any model. Its
-    tokenisation is TextVectorization's (core TF string ops), so an export runs on any TF Serving.
+    A plain Keras layer, trained with the model around it: `adapt()` it on training texts (or pass `vocabulary`),
+    then use it in any model. Its tokenisation is TextVectorization's (core TF string ops), so an export runs on
+    any TF Serving. Padding is masked: an empty string gives the zero vector with "mean".
 
     Args:
-        max_tokens: vocabulary size, the padding and OOV tokens included.
-        output_dim: size of the vectors (with "bilstm", the LSTM's output is 2 x lstm_units).
-        sequence_length: tokens kept per string; longer strings are truncated.
-        pooling: "mean" (masked mean of the token vectors) or "bilstm" (a bidirectional LSTM's final states).
-        lstm_units: units per direction for "bilstm" (default output_dim // 2).
-        vocabulary: a list of tokens, instead of `adapt()`.
-        standardize: TextVectorization's standardisation.
+        max_tokens: vocabulary size, the padding and OOV tokens included. Default 20_000.
+        output_dim: size of the token vectors, and of the output with "mean". Default 64.
+        sequence_length: tokens kept per string; longer strings are truncated. Default 64.
+        pooling: "mean" (masked mean of the token vectors, `zoo.pooling.TokenPooling`) or "bilstm" (a
+            bidirectional LSTM's final states). Default "mean".
+        lstm_units: units per direction for "bilstm"; None: output_dim // 2. Default None.
+        vocabulary: a list of tokens, instead of `adapt()`. Default None.
+        standardize: TextVectorization's standardisation. Default "lower_and_strip_punctuation".
+        **kwargs: `keras.layers.Layer` arguments (`name`, `trainable`, ...).
+
+    Input/Output:
+        text: (batch,) string -> embedding: (batch, output_dim) float32 with "mean", (batch, 2 x lstm_units)
+        float32 with "bilstm".
 
     Example:
     ```python
@@ -45,7 +52,7 @@ class TextEmbedding(keras.layers.Layer):
             vocabulary=vocabulary, name="vectorize")
         self.embedding = keras.layers.Embedding(max_tokens, output_dim, mask_zero=True, name="token_embedding")
         if pooling == "mean":
-            self.pool = MaskedMeanPooling(name="mean_pooling")
+            self.pool = TokenPooling("mean", name="mean_pooling")
         else:
             self.pool = keras.layers.Bidirectional(keras.layers.LSTM(self.lstm_units), name="bilstm")
 

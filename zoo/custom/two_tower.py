@@ -10,6 +10,7 @@ from zoo.custom.candidate_values import CandidateValues
 from zoo.custom.feature_tower import FeatureTower, feature_dtype
 
 SAMPLING_PROBABILITY = "candidate_sampling_probability"  # the training feature logQ correction reads
+DEFAULT_OUTPUT_DIM = 64
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -23,47 +24,75 @@ class TwoTower(keras.Model):
     (`RemoveAccidentalHits`) and, optionally, only the hardest negatives kept (`HardNegativeMining`).
 
     Args:
-        query_features, candidate_features: {feature name: layer} for each tower (see `FeatureTower`).
-        dim: size of the user and item vectors.
-        candidate_id: the candidate feature that identifies an item (accidental hits compare it).
-        hidden_units: ReLU layers of each tower.
+        query_features: {feature name: layer} of the query (user) tower (see `FeatureTower`). Required.
+        candidate_features: {feature name: layer} of the candidate (item) tower. Required.
+        output_dim: size of the user and item vectors. Default None, which means 64.
+        candidate_id: the candidate feature that identifies an item (accidental hits compare it). Default
+            "item_id".
+        hidden_units: widths of the ReLU layers of each tower. Default (128,).
         temperature: scores are divided by it; small values sharpen the softmax (towers are L2-normalised).
+            Default 0.05.
         logq_correction: subtract log(sampling probability) from each candidate's score; the training data then
-            carries `candidate_sampling_probability` (see `sampling_probabilities`).
-        remove_accidental_hits: a batch's repeats of the positive item are not negatives.
-        num_hard_negatives: keep only this many highest-scoring negatives per query (None: all of the batch).
+            carries `candidate_sampling_probability` (see `sampling_probabilities`). Default True.
+        remove_accidental_hits: a batch's repeats of the positive item are not negatives. Default True.
+        num_hard_negatives: keep only this many highest-scoring negatives per query; None: all of the batch.
+            Default None.
+        dim: the former name of `output_dim`, deprecated (a DeprecationWarning); give one of the two, not both.
+        **kwargs: `keras.Model` arguments (`name`, ...).
+
+    Input/Output:
+        called on {feature name: (batch,) tensor} (both towers' features) -> {"query": (batch, output_dim)
+        float32, "candidate": (batch, output_dim) float32}, L2-normalised. `user_embedding(features)` /
+        `item_embedding(features)`: {feature: (n,) numpy} -> (n, output_dim) float32 numpy. `retrieval_model(...)`:
+        a keras.Model, {query feature: (batch,)} -> {"scores": (batch, k) float32, each returned feature:
+        (batch, k) string}.
 
     Example:
     ```python
     towers = zoo.custom.TwoTower(
         query_features={"user_id": zoo.custom.CategoricalEmbedding(32, vocabulary=user_ids)},
-        candidate_features={"item_id": zoo.custom.CategoricalEmbedding(32, vocabulary=item_ids)})
+        candidate_features={"item_id": zoo.custom.CategoricalEmbedding(32, vocabulary=item_ids)},
+        output_dim=64)
     towers.compile(optimizer="adam")
     towers.fit(tf.data.Dataset.from_tensor_slices(interactions).batch(1024), epochs=5)
     user_vectors = towers.user_embedding({"user_id": np.array(["1", "2"])})
     ```
     """
 
-    def __init__(self, query_features, candidate_features, dim=64, candidate_id="item_id", hidden_units=(128,),
-                 temperature=0.05, logq_correction=True, remove_accidental_hits=True, num_hard_negatives=None,
-                 **kwargs):
+    def __init__(self, query_features, candidate_features, output_dim=None, candidate_id="item_id",
+                 hidden_units=(128,), temperature=0.05, logq_correction=True, remove_accidental_hits=True,
+                 num_hard_negatives=None, dim=None, **kwargs):
+        if dim is not None:
+            if output_dim is not None:
+                raise TypeError("TwoTower got both `output_dim` and its deprecated alias `dim`; give `output_dim` "
+                                "alone")
+            warnings.warn("TwoTower(dim=...) is deprecated; use TwoTower(output_dim=...)", DeprecationWarning,
+                          stacklevel=2)
+            output_dim = dim
+        output_dim = DEFAULT_OUTPUT_DIM if output_dim is None else output_dim
         super().__init__(**kwargs)
         if candidate_id not in candidate_features:
             raise ValueError(f"candidate_id {candidate_id!r} is not a candidate feature: {sorted(candidate_features)}")
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, not {temperature}")
-        self.dim, self.candidate_id, self.hidden_units = dim, candidate_id, tuple(hidden_units)
+        self.output_dim, self.candidate_id, self.hidden_units = output_dim, candidate_id, tuple(hidden_units)
         self.temperature, self.logq_correction = temperature, logq_correction
         self.remove_accidental_hits, self.num_hard_negatives = remove_accidental_hits, num_hard_negatives
 
         # === Layers ===
-        self.query_tower = FeatureTower(query_features, dim, hidden_units, name="query_tower")
-        self.candidate_tower = FeatureTower(candidate_features, dim, hidden_units, name="candidate_tower")
+        self.query_tower = FeatureTower(query_features, output_dim, hidden_units, name="query_tower")
+        self.candidate_tower = FeatureTower(candidate_features, output_dim, hidden_units, name="candidate_tower")
         self.accidental_hits = keras_rs.layers.RemoveAccidentalHits()
         self.logq = keras_rs.layers.SamplingProbabilityCorrection()
         self.hard_negatives = keras_rs.layers.HardNegativeMining(num_hard_negatives) if num_hard_negatives else None
         self.softmax_loss = keras.losses.CategoricalCrossentropy(from_logits=True, reduction="sum_over_batch_size")
         self.build()
+
+    @property
+    def dim(self):
+        """The former name of `output_dim` (deprecated)."""
+        warnings.warn("TwoTower.dim is deprecated; use TwoTower.output_dim", DeprecationWarning, stacklevel=2)
+        return self.output_dim
 
     def build(self, input_shape=None):
         # The towers are functional models, built in __init__; the keras-rs layers hold no weights.
@@ -98,8 +127,8 @@ class TwoTower(keras.Model):
 
     @staticmethod
     def hashed_ids(ids):
-        """String ids -> int64 (a 62-bit hash): RemoveAccidentalHits compares batch x batch ids, and comparing
-        strings costs several times more. Integer ids pass as they are."""
+        """String ids -> int64 (a 62-bit hash): RemoveAccidentalHits compares batch x batch ids, and integers
+        compare more cheaply than strings. Integer ids pass as they are."""
         if ids.dtype == tf.string:
             return tf.strings.to_hash_bucket_fast(ids, 2**62)
         return ids
@@ -113,11 +142,11 @@ class TwoTower(keras.Model):
     # --- The vectors ---
 
     def user_embedding(self, features, batch_size=4096):
-        """(n, dim) float32: the query tower's vectors of n users given as {feature: array of n values}."""
+        """(n, output_dim) float32: the query tower's vectors of n users given as {feature: array of n values}."""
         return self._embed(self.query_tower, features, batch_size)
 
     def item_embedding(self, features, batch_size=4096):
-        """(n, dim) float32: the candidate tower's vectors of n items given as {feature: array of n values}."""
+        """(n, output_dim) float32: the candidate tower's vectors of n items given as {feature: array of n values}."""
         return self._embed(self.candidate_tower, features, batch_size)
 
     def _embed(self, tower, features, batch_size):
@@ -125,7 +154,7 @@ class TwoTower(keras.Model):
         n = len(next(iter(features.values())))
         return np.concatenate([
             keras.ops.convert_to_numpy(tower({k: v[s:s + batch_size] for k, v in features.items()}))
-            for s in range(0, n, batch_size)] or [np.zeros((0, self.dim), np.float32)])
+            for s in range(0, n, batch_size)] or [np.zeros((0, self.output_dim), np.float32)])
 
     def retrieval_model(self, candidates, k=100, returned=("item_id",), name="retrieval"):
         """A Keras model, user features -> the k best items: `scores` (batch, k) and each `returned` candidate
@@ -159,7 +188,7 @@ class TwoTower(keras.Model):
             **super().get_config(),
             "query_features": self.query_tower.get_config()["features"],
             "candidate_features": self.candidate_tower.get_config()["features"],
-            "dim": self.dim,
+            "output_dim": self.output_dim,
             "candidate_id": self.candidate_id,
             "hidden_units": list(self.hidden_units),
             "temperature": self.temperature,
@@ -170,6 +199,9 @@ class TwoTower(keras.Model):
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        if "dim" in config:  # saved before `dim` became `output_dim`: loads without a warning
+            config.setdefault("output_dim", config.pop("dim"))
         towers = {key: {name: keras.saving.deserialize_keras_object(layer) for name, layer in config[key].items()}
                   for key in ("query_features", "candidate_features")}
         return cls(**{**config, **towers})
