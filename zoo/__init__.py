@@ -3,11 +3,15 @@
 Text encoders take `text` (a batch of strings) and return `embedding` (float32, batch x dim); every recipe ends
 in an export under `saved_models/<name>/<N>/` that TF Serving loads.
 
-Keras runs on the TensorFlow backend (set here when KERAS_BACKEND is unset). Heavy modules load on first use, so
-`zoo list` and `zoo data ...` start without importing TensorFlow.
+Keras runs on the TensorFlow backend (set here when KERAS_BACKEND is unset). `import zoo` registers every zoo
+layer and model with `keras.saving`, so that `keras.models.load_model` finds them in any process that has imported
+zoo, as `import keras_hub` does for KerasHub's; the other names load on first use. The `zoo` command is the one
+exception: it imports what each command needs, so that `zoo --help` and `zoo list` answer without TensorFlow.
 """
 
+import importlib
 import os
+import sys
 
 from zoo.lazy_exports import lazy_getattr
 
@@ -29,5 +33,34 @@ _LAZY = {
     "serving": "zoo.serving",
 }
 
+# Every module that registers a class with keras.saving (tests/test_facade.py finds them all in the sources).
+KERAS_MODULES = (
+    "zoo.pooling",
+    "zoo.serving.load",
+    "zoo.static.vectors_embedding",
+    "zoo.static.static_text_encoder",
+    "zoo.contextual.hugging_face_bert_tokenizer",
+    "zoo.contextual.text_encoder",
+    "zoo.custom.bucketized_embedding",
+    "zoo.custom.cached_text_encoder",
+    "zoo.custom.candidate_index",
+    "zoo.custom.candidate_values",
+    "zoo.custom.categorical_embedding",
+    "zoo.custom.feature_tower",
+    "zoo.custom.masked_mean_pooling",
+    "zoo.custom.text_embedding",
+    "zoo.custom.two_tower",
+)
+
 __getattr__ = lazy_getattr("zoo", _LAZY)
 __all__ = sorted(_LAZY)
+
+
+def _run_as_the_command_line():
+    """True in the `zoo` command's own process (its console script is named zoo)."""
+    return bool(sys.argv) and os.path.basename(sys.argv[0]) == "zoo"
+
+
+if not _run_as_the_command_line():
+    for _module in KERAS_MODULES:
+        importlib.import_module(_module)

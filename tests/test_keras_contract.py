@@ -1,0 +1,107 @@
+"""Every public zoo layer and model keeps the Keras contract (tests/keras_contract.py): inside a functional model
+that has trained a step, it saves to `.keras`, reloads in a fresh process after a bare `import zoo` with the same
+outputs, and exports servably."""
+
+import keras
+import numpy as np
+import pytest
+
+from tests.keras_contract import check_keras_contract
+
+TEXTS = np.array(["the quick brown fox", "hello world", "", "a cafe!"], dtype=object)
+WORDS = ["the", "quick", "brown", "fox", "hello", "world"]
+
+
+def text_input():
+    return keras.Input(shape=(), dtype="string", name="text")
+
+
+def vectors(subwords=False):
+    from zoo.static.vectors import Vectors
+
+    matrix = np.random.default_rng(0).normal(size=(len(WORDS), 4)).astype("float32")
+    if not subwords:
+        return Vectors(WORDS, matrix)
+    from zoo.static.fasttext_subwords import Subwords
+
+    buckets = np.random.default_rng(1).normal(size=(50, 4)).astype("float32")
+    return Vectors(WORDS, matrix, subwords=Subwords(buckets, 3, 4))
+
+
+def text_embedding():
+    from zoo.custom import TextEmbedding
+
+    layer = TextEmbedding(max_tokens=50, output_dim=4, sequence_length=8)
+    layer.adapt(TEXTS)
+    return layer
+
+
+def static_text_encoder():
+    return vectors().text_encoder()
+
+
+def static_text_encoder_with_subwords():
+    return vectors(subwords=True).text_encoder()
+
+
+def bert_encoder():
+    from tests.contextual.tiny_models import tiny_bert_encoder
+
+    return tiny_bert_encoder()
+
+
+def gpt2_encoder():
+    from tests.contextual.tiny_models import tiny_gpt2_encoder
+
+    return tiny_gpt2_encoder()
+
+
+def cached_text_encoder():
+    from zoo.custom import CachedTextEncoder
+
+    return CachedTextEncoder(static_text_encoder(), ["the fox", "hello world"])
+
+
+TEXT_LAYERS = [text_embedding, static_text_encoder, static_text_encoder_with_subwords, bert_encoder, gpt2_encoder,
+               cached_text_encoder]
+
+
+@pytest.mark.parametrize("make", TEXT_LAYERS, ids=lambda make: make.__name__)
+def test_a_text_layer_saves_reloads_and_exports_inside_a_model(make, tmp_path):
+    check_keras_contract(make(), text_input(), TEXTS, tmp_path)
+
+
+def test_the_vectors_embedding_layer(tmp_path):
+    words = keras.Input(shape=(None,), dtype="string", name="words")
+    layer = vectors().embedding_layer(oov=2)
+    pooled = keras.layers.GlobalAveragePooling1D()
+    sample = np.array([["the", "fox", "unseen"], ["hello", "world", "the"]], dtype=object)
+    check_keras_contract(lambda x: pooled(layer(x)), words, sample, tmp_path)
+
+
+def test_the_categorical_and_bucketized_embeddings_and_the_feature_tower(tmp_path):
+    from zoo.custom import BucketizedEmbedding, CategoricalEmbedding, FeatureTower
+
+    tower = FeatureTower({"user_id": CategoricalEmbedding(8, vocabulary=["1", "2"], oov_rate=0.2),
+                          "age": BucketizedEmbedding([18, 25], 4),
+                          "genres": CategoricalEmbedding(4, vocabulary=["Action", "Drama"], separator=" ")},
+                         output_dim=6)
+    sample = {"user_id": np.array(["1", "2", "9"], dtype=object), "age": np.array([17, 30, 90], np.float32),
+              "genres": np.array(["Action Drama", "", "Drama"], dtype=object)}
+    check_keras_contract(tower, dict(tower.input), sample, tmp_path)
+
+
+def test_token_pooling(tmp_path):
+    from zoo.pooling import TokenPooling
+
+    tokens = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    embedded = keras.layers.Embedding(10, 4, mask_zero=True)
+    pooling = TokenPooling("mean")
+    sample = np.array([[1, 2, 0], [3, 0, 0]], np.int32)
+    check_keras_contract(lambda x: pooling(embedded(x)), tokens, sample, tmp_path)
+
+
+def test_a_model_around_an_export(exported, tmp_path):
+    import zoo
+
+    check_keras_contract(zoo.load_export(exported), text_input(), TEXTS, tmp_path)
