@@ -181,9 +181,9 @@ def main():
 
     encoder = TextEncoder.from_preset("all-minilm-l6-v2")
     zoo_encoders = {
-        "zoo TextEncoder.encode": warmed_up(lambda: encoder.encode(sentences, args.batch_size, progress=False)),
+        "zoo TextEncoder.encode": warmed_up(lambda: encoder.encode(sentences, args.batch_size, show_progress_bar=False)),
         "zoo TextEncoder.encode, XLA": warmed_up(
-            lambda: encoder.encode(sentences, args.batch_size, progress=False, jit_compile=True)),
+            lambda: encoder.encode(sentences, args.batch_size, show_progress_bar=False, jit_compile=True)),
         "zoo export (SavedModel, text in)": warmed_up(
             saved_model_encoder(encoder, sentences, args.batch_size, folder)),
     }
@@ -211,7 +211,7 @@ def main():
               f"{median[anchor_label] / median[label]:>15.2f}x{min_cosine(embeddings[label], reference):>12.6f}")
     from zoo.evaluate.sentence_similarity import sts_spearman
 
-    stsb = sts_spearman(lambda texts: encoder.encode(texts, progress=False), pairs)
+    stsb = sts_spearman(lambda texts: encoder.encode(texts, show_progress_bar=False), pairs)
     anchor_stsb = anchor.ask("stsb")["stsb"]
     anchor.close()
     shutil.rmtree(folder, ignore_errors=True)

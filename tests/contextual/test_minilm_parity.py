@@ -85,3 +85,12 @@ def test_a_folder_whose_weights_do_not_match_its_config_is_refused(tmp_path):
     (folder / "config.json").write_text(json.dumps({**config, "hidden_size": 768}))
     with pytest.raises(ZooInputError, match="broken: KerasHub could not build the model"):
         TextEncoder.from_preset(str(folder))
+
+
+def test_encode_keywords_mean_what_they_mean_in_sentence_transformers(minilm, reference):
+    sentences, _, _, embeddings = reference
+    one = minilm.encode(sentences[0])  # a str gives one vector, as sentence-transformers' encode
+    assert one.shape == (384,) and float(one @ embeddings[0]) > 0.9999
+    pairs = minilm.similarity(minilm.encode(sentences[:5], normalize_embeddings=True), embeddings[5:9]).numpy()
+    np.testing.assert_allclose(pairs, embeddings[:5] @ embeddings[5:9].T, atol=1e-4)  # reference rows are unit
+    assert minilm.get_sentence_embedding_dimension() == embeddings.shape[1]

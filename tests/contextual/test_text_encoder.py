@@ -97,9 +97,48 @@ def test_the_width_is_output_dim_and_dim_is_its_deprecated_alias(bert):
 
 def test_bad_input_is_refused(bert):
     with pytest.raises(ZooInputError, match="list of sentences"):
-        bert.encode("hello world")
+        bert.token_embeddings("hello world")
     with pytest.raises(ZooInputError, match="sentence 1 is a int"):
         bert.encode(["hello", 3])
+    with pytest.raises(ZooInputError, match="output_value='pooled'"):
+        bert.encode(["hello"], output_value="pooled")
+
+
+# sentence-transformers' encode(): the same arguments, the same meanings.
+def test_one_string_gives_one_vector(bert):
+    one = bert.encode("hello world")
+    assert one.shape == (bert.output_dim,)
+    np.testing.assert_allclose(one, bert.encode(["hello world"])[0], atol=1e-6)
+
+
+def test_conversions_and_normalisation(bert):
+    from zoo.contextual import TextEncoder
+
+    encoder = TextEncoder(bert.backbone, bert.tokenizer, normalize=False, sequence_length=16)
+    sentences = ["hello world", "the quick brown fox"]
+    plain = encoder.encode(sentences)
+    tensor = encoder.encode(sentences, convert_to_tensor=True)
+    assert isinstance(tensor, tf.Tensor) and np.allclose(tensor.numpy(), plain)
+    rows = encoder.encode(sentences, convert_to_numpy=False)
+    assert isinstance(rows, list) and len(rows) == 2 and np.allclose(rows[1].numpy(), plain[1])
+    unit = encoder.encode(sentences, normalize_embeddings=True, show_progress_bar=False)
+    assert not np.allclose(np.linalg.norm(plain, axis=1), 1)  # so that normalising is seen
+    np.testing.assert_allclose(unit, plain / np.linalg.norm(plain, axis=1, keepdims=True), atol=1e-6)
+    tokens = encoder.encode(sentences, output_value="token_embeddings")
+    assert [t.shape for t in tokens] == [(4, encoder.output_dim), (6, encoder.output_dim)]  # [CLS] ... [SEP]
+
+
+def test_similarity_is_the_cosine_of_every_pair_and_the_dimension_is_output_dim(bert):
+    a, b = bert.encode(["hello world", "the fox"]), bert.encode(["a cafe"])
+    expected = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(bert.similarity(a, b).numpy(), expected, atol=1e-6)
+    assert bert.similarity(a[0], b[0]).shape == (1, 1)
+    assert bert.get_sentence_embedding_dimension() == bert.output_dim
+
+
+def test_progress_is_the_deprecated_name_of_show_progress_bar(bert):
+    with pytest.warns(DeprecationWarning, match=r"encode\(progress=...\) is deprecated"):
+        bert.encode(["hello"], progress=False)
 
 
 def test_token_embeddings_give_tokens_offsets_and_contextual_vectors(bert):

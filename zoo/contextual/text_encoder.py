@@ -157,6 +157,22 @@ class TextEncoder(keras.Model):
         features = self.preprocess(text)
         return self.token_id_encoder(features, training=True) if training else self.embed_features(features)
 
+    def compute_output_spec(self, text, training=None):
+        # Without it Keras would trace `call` to learn the shape, also while it rebuilds a saved model around
+        # this encoder, before the tokenizer's vocabulary (an asset) is loaded.
+        return keras.KerasTensor((text.shape[0], self.output_dim), dtype="float32")
+
+    def get_sentence_embedding_dimension(self):
+        """sentence-transformers' name for `output_dim`."""
+        return self.output_dim
+
+    def similarity(self, embeddings1, embeddings2):
+        """sentence-transformers' `similarity`: the cosine similarity of every pair, (n, m) float32 tf.Tensor;
+        1-D inputs count as one row."""
+        rows = [tf.math.l2_normalize(tf.reshape(tf.cast(e, tf.float32), [-1, self.output_dim]), axis=1)
+                for e in (embeddings1, embeddings2)]
+        return tf.matmul(rows[0], rows[1], transpose_b=True)
+
     def embed_features(self, features):
         """Packed features (see `pack`) -> embedding, in inference: through `fused_bert` where the backbone is a
         KerasHub BERT, else the Keras model (the same vectors: tested)."""
@@ -168,8 +184,25 @@ class TextEncoder(keras.Model):
 
     # --- In Python: many sentences, fast ---
 
-    def encode(self, sentences, batch_size=32, progress=None, jit_compile=False, concurrent_batches=2):
-        """(len(sentences), output_dim) float32 numpy array; an empty list gives a (0, output_dim) array.
+    def encode(self, sentences, batch_size=32, show_progress_bar=None, output_value="sentence_embedding",
+               convert_to_numpy=True, convert_to_tensor=False, normalize_embeddings=False, jit_compile=False,
+               concurrent_batches=2, progress=None):
+        """Sentence vectors, with sentence-transformers' arguments and meanings.
+
+        Args:
+            sentences: a list of str (or one str, which gives one vector).
+            batch_size: sentences a batch. Default 32.
+            show_progress_bar: a progress bar; None (default) shows one for 50 batches or more.
+            output_value: "sentence_embedding" (default) or "token_embeddings" (per sentence, a (tokens,
+                output_dim) array of its contextual token vectors, special tokens included).
+            convert_to_numpy: True (default): one (n, output_dim) float32 numpy array; False: a list of vectors.
+            convert_to_tensor: a (n, output_dim) tf.Tensor (before convert_to_numpy, as sentence-transformers).
+            normalize_embeddings: L2-normalise the vectors (for a dot product equal to the cosine).
+            jit_compile, concurrent_batches: zoo's speed settings (below).
+            progress: the former name of show_progress_bar.
+
+        Returns: (len(sentences), output_dim) float32 numpy array (an empty list gives (0, output_dim)); one
+        (output_dim,) vector for one str; or as the conversion arguments say.
 
         Sentences are sorted by token count and each batch is padded only to its own longest, so a batch of
         short sentences costs little; the result is in the order given. `concurrent_batches` batches run at once
@@ -177,6 +210,27 @@ class TextEncoder(keras.Model):
         runs one after another (see BENCHMARKS.md). `jit_compile=True` runs the model through XLA, compiling once
         for each padded length met (`xla_padded_length`): it pays for many sentences, not for a few.
         """
+        if progress is not None:
+            warnings.warn("TextEncoder.encode(progress=...) is deprecated and will be removed in the next release: "
+                          "use show_progress_bar=... instead", DeprecationWarning, stacklevel=2)
+            show_progress_bar = progress
+        one = isinstance(sentences, str)
+        sentences = [sentences] if one else sentences
+        if output_value == "token_embeddings":
+            vectors = [t.vectors for t in self.token_embeddings(sentences)]
+            return vectors[0] if one else vectors
+        if output_value != "sentence_embedding":
+            raise ZooInputError(f"output_value={output_value!r}: choose 'sentence_embedding' or 'token_embeddings'")
+        output = self._sentence_vectors(sentences, batch_size, show_progress_bar, jit_compile, concurrent_batches)
+        if normalize_embeddings:
+            output /= np.maximum(np.linalg.norm(output, axis=1, keepdims=True), 1e-12)
+        if convert_to_tensor:
+            output = tf.constant(output)
+        elif not convert_to_numpy:
+            output = [tf.constant(row) for row in output]
+        return output[0] if one else output
+
+    def _sentence_vectors(self, sentences, batch_size, progress, jit_compile, concurrent_batches):
         from concurrent.futures import ThreadPoolExecutor
 
         ids = self._ragged_ids(sentences)
@@ -229,7 +283,7 @@ class TextEncoder(keras.Model):
 
     def _ragged_ids(self, sentences):
         if isinstance(sentences, str):
-            raise ZooInputError("encode() takes a list of sentences; wrap a single sentence in a list")
+            raise ZooInputError("token_embeddings() takes a list of sentences; wrap a single sentence in a list")
         if not all(isinstance(s, str) for s in sentences):
             bad = next(i for i, s in enumerate(sentences) if not isinstance(s, str))
             raise ZooInputError(f"sentence {bad} is a {type(sentences[bad]).__name__}, not a string")
