@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.serving.export_loaders import check_every_loader
 from zoo.recipes import gpt_embeddings
 
 pytestmark = pytest.mark.slow
@@ -44,3 +45,8 @@ def test_a_given_preset_is_used_without_training(run, tmp_path):
                                  "--runs-dir", str(tmp_path / "runs")])
     assert again["value"] == pytest.approx(result["value"], abs=1e-6) and again["perplexity"] == {}
     assert not (tmp_path / "runs").exists() and Path(again["exports"][0]).is_dir()
+
+
+def test_every_loader_serves_the_export(run, capsys):
+    result, _ = run
+    check_every_loader(result["exports"][0], {"text": TEXTS}, capsys)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.serving.export_loaders import check_every_loader
 from zoo.recipes import sentence_embeddings
 
 pytestmark = pytest.mark.slow
@@ -51,3 +52,13 @@ def test_exports_hold_each_weight_once(run, minilm):
     for path in (run[0]["exports"][0], run[0]["exports"][2]):
         size = sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
         assert size <= 1.1 * parameter_bytes, f"{path}: {size / parameter_bytes:.2f}x the parameter bytes"
+
+
+@pytest.mark.parametrize("export", [0, 1, 2], ids=["text", "preprocessing", "encoder"])
+def test_every_loader_serves_each_export(run, export, capsys):
+    result, _ = run
+    inputs = {"text": TEXTS}
+    if export == 2:
+        preprocessing = tf.saved_model.load(result["exports"][1]).signatures["serving_default"]
+        inputs = {name: value.numpy() for name, value in preprocessing(text=tf.constant(TEXTS)).items()}
+    check_every_loader(result["exports"][export], inputs, capsys)

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.interruption import interrupting
+from tests.serving.export_loaders import check_every_loader
 from zoo.cli import main as zoo_main
 from zoo.recipes import text_embedding_classifier
 
@@ -77,3 +78,10 @@ def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypat
     assert begun[0] == 2  # picked up after the two finished epochs
     assert [p.split("/")[-1] for p in result["exports"]] == ["1", "1"]
     assert list((tmp_path / "runs").iterdir()) == []  # the backup goes once training completes
+
+
+@pytest.mark.parametrize("export", [0, 1], ids=["encoder", "classifier"])
+def test_every_loader_serves_each_export(run, export, capsys):
+    result, _ = run
+    check_every_loader(result["exports"][export], {"text": ["a gorgeous, moving film", "dull and tedious", ""]},
+                       capsys)

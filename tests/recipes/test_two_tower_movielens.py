@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tests.recipes.interruption import interrupting
+from tests.serving.export_loaders import check_every_loader
 from zoo.data import load_movielens
 from zoo.errors import ZooDataError
 from zoo.recipes import two_tower_movielens
@@ -97,3 +98,12 @@ def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypat
     assert begun == [2]  # picked up after the two finished epochs
     assert result["value"] > result["baseline"]
     assert list((tmp_path / "runs").iterdir()) == []  # removed once training completes
+
+
+@pytest.mark.parametrize("export", [0, 1, 2], ids=["user tower", "item tower", "retrieval model"])
+def test_every_loader_serves_each_export(run, export):
+    result, _ = run
+    users = {name: [KNOWN_USER[name], COLD_START_USER[name]] for name in KNOWN_USER}
+    items = {"item_id": ["1", "a new movie"], "title": ["Toy Story (1995)", "A New Movie (2027)"],
+             "genres": ["Animation Comedy", "Drama"], "year": [1995.0, 2027.0]}
+    check_every_loader(result["exports"][export], items if export == 1 else users)
