@@ -111,14 +111,15 @@ def test_the_default_is_mean_and_the_config_round_trips():
 
 
 def test_mode_is_a_deprecated_alias_of_pooling():
-    with pytest.warns(DeprecationWarning, match=r"TokenPooling\(mode=\.\.\.\) is deprecated; use "
-                                                r"TokenPooling\(pooling"):
+    with pytest.warns(DeprecationWarning, match=r"^TokenPooling\(mode=\.\.\.\) is deprecated and will be removed in "
+                                                r"the next release: use pooling=\.\.\. instead$"):
         layer = TokenPooling(mode="max")
     assert layer.pooling == "max"
     np.testing.assert_allclose(layer(VECTORS, MASK).numpy(), numpy_pooling("max", VECTORS, MASK), atol=1e-6)
-    with pytest.warns(DeprecationWarning, match="TokenPooling.mode is deprecated"):
+    with pytest.warns(DeprecationWarning, match=r"^TokenPooling\.mode is deprecated and will be removed in the next "
+                                                r"release: use TokenPooling\.pooling instead$"):
         assert layer.mode == "max"
-    with pytest.raises(TypeError, match="both `pooling` and its deprecated alias `mode`"):
+    with pytest.raises(TypeError, match=r"TokenPooling\(\) got both pooling= and mode="):
         TokenPooling("mean", mode="max")
     with pytest.raises(TypeError, match="both"):
         TokenPooling(pooling="cls", mode="cls")
@@ -174,7 +175,9 @@ def test_a_model_saved_with_the_old_module_and_argument_loads(tmp_path):
 def test_masked_mean_pooling_is_a_deprecated_mean_token_pooling():
     from zoo.custom import MaskedMeanPooling
 
-    with pytest.warns(DeprecationWarning, match=r"MaskedMeanPooling is deprecated; use zoo.pooling.TokenPooling"):
+    with pytest.warns(DeprecationWarning, match=r"^zoo\.custom\.MaskedMeanPooling is deprecated and will be removed "
+                                                r"in the next release: use zoo\.pooling\.TokenPooling\('mean'\) "
+                                                r"instead$"):
         layer = MaskedMeanPooling()
     assert isinstance(layer, TokenPooling) and layer.pooling == "mean"
     assert keras.saving.get_registered_name(MaskedMeanPooling) == "zoo>MaskedMeanPooling"

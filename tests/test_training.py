@@ -1,19 +1,15 @@
-"""What the trainers share: large arrays kept on glibc's heap while a fit runs (and the setting undone after);
-renamed arguments kept as deprecated aliases, and saved settings read under the new names."""
+"""What the trainers share: large arrays kept on glibc's heap while a fit runs (and the setting undone after).
+(Renamed, deprecated arguments: tests/test_deprecation.py.)"""
 
-import inspect
 import platform
 import sys
-import warnings
 
 import keras
-import pytest
 
 from tests.static.test_word2vec import planted_corpus
 from zoo import training as training
 from zoo.static.word2vec import Word2Vec
-from zoo.training import (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, LargeArraysOnTheHeap, renamed_arguments,
-                          with_current_names)
+from zoo.training import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, LargeArraysOnTheHeap
 
 
 class RecordedLibc:
@@ -65,43 +61,3 @@ def test_without_glibc_the_callback_does_nothing(monkeypatch):
     callback.on_train_end()
     assert not callback.applied
 
-
-class Renamed:
-    @renamed_arguments(dim="output_dim", minn="min_n")
-    def __init__(self, output_dim=100, min_n=3, **kwargs):
-        self.output_dim, self.min_n, self.kwargs = output_dim, min_n, kwargs
-
-
-@pytest.mark.parametrize("old, new", [("dim", "output_dim"), ("minn", "min_n")])
-def test_an_old_name_is_taken_as_the_new_one_with_a_warning_naming_both(old, new):
-    message = rf"^Renamed\({old}=\.\.\.\) is deprecated .*: use {new}=\.\.\. instead$"
-    with pytest.warns(DeprecationWarning, match=message):
-        made = Renamed(**{old: 7})
-    assert getattr(made, new) == 7 and made.kwargs == {}
-
-
-@pytest.mark.parametrize("call", [lambda: Renamed(output_dim=5, dim=7), lambda: Renamed(5, dim=7),
-                                  lambda: Renamed(5, 2, minn=7), lambda: Renamed(min_n=2, minn=7)],
-                         ids=["both-by-name", "new-by-position", "second-by-position", "second-by-name"])
-def test_an_old_name_with_its_new_one_is_a_type_error(call):
-    with pytest.raises(TypeError, match=r"Renamed\(\) got both (output_dim= and dim=|min_n= and minn=)"):
-        call()
-
-
-def test_the_new_names_alone_do_not_warn_and_the_signature_is_the_functions_own():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)
-        made = Renamed(5, min_n=2, other=1)
-    assert (made.output_dim, made.min_n, made.kwargs) == (5, 2, {"other": 1})
-    assert list(inspect.signature(Renamed).parameters) == ["output_dim", "min_n", "kwargs"]
-
-
-@pytest.mark.parametrize("settings, expected", [
-    ({"dim": 50, "window": 5}, {"output_dim": 50, "window": 5}),
-    ({"output_dim": 50, "window": 5}, {"output_dim": 50, "window": 5}),
-    ({"dim": 10, "output_dim": 50}, {"output_dim": 50}),  # the new name wins
-    ({"minn": 2, "maxn": 4}, {"min_n": 2, "max_n": 4}),
-])
-def test_saved_settings_are_read_under_the_new_names(settings, expected):
-    renames = {"dim": "output_dim", "minn": "min_n", "maxn": "max_n"}
-    assert with_current_names(settings, renames) == expected

@@ -2,9 +2,9 @@
 `zoo.contextual.TextEncoder` pools a backbone's token vectors with it, `zoo.custom.TextEmbedding` its embedded
 tokens."""
 
-import warnings
-
 import keras
+
+from zoo.deprecation import renamed_arguments, renamed_attribute, with_current_names
 
 POOLINGS = ("mean", "cls", "max", "last")
 DEFAULT_POOLING = "mean"
@@ -48,25 +48,17 @@ class TokenPooling(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, pooling=None, mode=None, **kwargs):
+    RENAMED_ARGUMENTS = {"mode": "pooling"}  # old name: new name (the old ones are accepted, with a warning)
+
+    @renamed_arguments(**RENAMED_ARGUMENTS)
+    def __init__(self, pooling=None, **kwargs):
         super().__init__(**kwargs)
-        if mode is not None:
-            if pooling is not None:
-                raise TypeError("TokenPooling got both `pooling` and its deprecated alias `mode`; give `pooling` "
-                                "alone")
-            warnings.warn("TokenPooling(mode=...) is deprecated; use TokenPooling(pooling=...)", DeprecationWarning,
-                          stacklevel=2)
-            pooling = mode
         pooling = DEFAULT_POOLING if pooling is None else pooling
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
         self.pooling = pooling
 
-    @property
-    def mode(self):
-        """The former name of `pooling` (deprecated)."""
-        warnings.warn("TokenPooling.mode is deprecated; use TokenPooling.pooling", DeprecationWarning, stacklevel=2)
-        return self.pooling
+    mode = renamed_attribute("mode", "pooling")
 
     def call(self, token_vectors, padding_mask=None, mask=None):
         if padding_mask is None:
@@ -99,7 +91,4 @@ class TokenPooling(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "mode" in config:  # saved before `mode` became `pooling`: loads without a warning
-            config.setdefault("pooling", config.pop("mode"))
-        return cls(**config)
+        return cls(**with_current_names(config, cls.RENAMED_ARGUMENTS))  # a config with `mode`: no warning

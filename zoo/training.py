@@ -1,13 +1,10 @@
 """What the trainers share: an epoch counter for their batch generators, large arrays kept on the heap while
-they train, the callbacks a trainer's `fit` runs, and the handling of renamed (deprecated) arguments."""
+they train, and the callbacks a trainer's `fit` runs. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
 
 import ctypes
-import functools
-import inspect
 import os
 import platform
 import sys
-import warnings
 
 import keras
 
@@ -104,61 +101,3 @@ def training_callbacks(checkpoint_dir, callbacks):
     backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
     return counter, [counter, *backup, LargeArraysOnTheHeap(), *callbacks]
 
-
-def renamed_arguments(**renames):
-    """A decorator that keeps renamed keyword arguments' old names as deprecated aliases for one release.
-
-    Args:
-        **renames: old name = new name, e.g. `dim="output_dim"`.
-
-    Returns:
-        The decorator. The decorated function takes an old name as its new one and emits a DeprecationWarning
-        naming the new one; an old name given together with its new one (by keyword or by position) is a
-        TypeError. Its signature (`inspect.signature`) is the function's own, with the new names only.
-
-    Example:
-    ```python
-    class Word2Vec:
-        @renamed_arguments(dim="output_dim")
-        def __init__(self, mode="skipgram", output_dim=100): ...
-
-    Word2Vec(dim=50)     # DeprecationWarning: ... use output_dim=...; the same as Word2Vec(output_dim=50)
-    ```
-    """
-    def decorate(function):
-        signature = inspect.signature(function)
-        owner = function.__qualname__.removesuffix(".__init__")
-
-        @functools.wraps(function)
-        def with_old_names(*args, **kwargs):
-            for old, new in renames.items():
-                if old not in kwargs:
-                    continue
-                value = kwargs.pop(old)
-                if new in kwargs or new in signature.bind_partial(*args, **kwargs).arguments:
-                    raise TypeError(f"{owner}() got both {new}= and {old}=, its deprecated alias: pass {new}= only")
-                warnings.warn(f"{owner}({old}=...) is deprecated and will be removed in the next release: use "
-                              f"{new}=... instead", DeprecationWarning, stacklevel=2)
-                kwargs[new] = value
-            return function(*args, **kwargs)
-
-        return with_old_names
-
-    return decorate
-
-
-def with_current_names(settings, renames):
-    """Settings saved by an older version, with each renamed key under its new name.
-
-    Args:
-        settings: a dict of settings (e.g. read from a saved model's JSON file).
-        renames: {old name: new name}, as given to `renamed_arguments`.
-
-    Returns:
-        A new dict; where both an old and its new name are present, the new one's value wins.
-    """
-    current = {key: value for key, value in settings.items() if key not in renames}
-    for old, new in renames.items():
-        if old in settings:
-            current.setdefault(new, settings[old])
-    return current

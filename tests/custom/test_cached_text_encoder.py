@@ -75,11 +75,12 @@ def test_its_width_is_output_dim_and_an_old_config_with_dim_loads_without_a_warn
 
 
 def test_dim_is_a_deprecated_alias_of_output_dim():
-    with pytest.warns(DeprecationWarning, match=r"CachedTextEncoder\(dim=\.\.\.\) is deprecated; use "
-                                                r"CachedTextEncoder\(output_dim"):
+    with pytest.warns(DeprecationWarning, match=r"^CachedTextEncoder\(dim=\.\.\.\) is deprecated and will be "
+                                                r"removed in the next release: use output_dim=\.\.\. instead$"):
         cached = CachedTextEncoder(LengthEncoder(), ["ab"], dim=2)
     assert cached.output_dim == 2
-    with pytest.warns(DeprecationWarning, match="CachedTextEncoder.dim is deprecated"):
+    with pytest.warns(DeprecationWarning, match=r"^CachedTextEncoder\.dim is deprecated and will be removed in the "
+                                                r"next release: use CachedTextEncoder\.output_dim instead$"):
         assert cached.dim == 2
-    with pytest.raises(TypeError, match="both `output_dim` and its deprecated alias `dim`"):
+    with pytest.raises(TypeError, match=r"CachedTextEncoder\(\) got both output_dim= and dim="):
         CachedTextEncoder(LengthEncoder(), ["ab"], output_dim=2, dim=2)

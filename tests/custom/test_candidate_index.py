@@ -41,9 +41,9 @@ def test_an_old_config_with_dim_loads_without_a_warning():
 
 
 def test_dim_is_a_deprecated_alias_of_output_dim():
-    with pytest.warns(DeprecationWarning, match=r"CandidateIndex\(dim=\.\.\.\) is deprecated; use "
-                                                r"CandidateIndex\(output_dim"):
+    with pytest.warns(DeprecationWarning, match=r"^CandidateIndex\(dim=\.\.\.\) is deprecated and will be removed "
+                                                r"in the next release: use output_dim=\.\.\. instead$"):
         index = CandidateIndex(num_candidates=5, dim=4, k=2)
     assert tuple(index.candidate_embeddings.shape) == (5, 4)
-    with pytest.raises(TypeError, match="both `output_dim` and its deprecated alias `dim`"):
+    with pytest.raises(TypeError, match=r"CandidateIndex\(\) got both output_dim= and dim="):
         CandidateIndex(num_candidates=5, output_dim=4, dim=4)

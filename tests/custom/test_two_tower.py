@@ -175,12 +175,14 @@ def test_output_dim_defaults_to_64():
 def test_dim_is_a_deprecated_alias_of_output_dim():
     features = lambda: ({"user_id": CategoricalEmbedding(8, vocabulary=["1"])},  # noqa: E731
                         {"item_id": CategoricalEmbedding(8, vocabulary=["x"])})
-    with pytest.warns(DeprecationWarning, match=r"TwoTower\(dim=\.\.\.\) is deprecated; use TwoTower\(output_dim"):
+    with pytest.warns(DeprecationWarning, match=r"^TwoTower\(dim=\.\.\.\) is deprecated and will be removed in the "
+                                                r"next release: use output_dim=\.\.\. instead$"):
         towers = TwoTower(*features(), dim=4, hidden_units=())
     assert towers.output_dim == 4 and towers.item_embedding({"item_id": np.array(["x", "y"])}).shape == (2, 4)
-    with pytest.warns(DeprecationWarning, match="TwoTower.dim is deprecated; use TwoTower.output_dim"):
+    with pytest.warns(DeprecationWarning, match=r"^TwoTower\.dim is deprecated and will be removed in the next "
+                                                r"release: use TwoTower\.output_dim instead$"):
         assert towers.dim == 4
-    with pytest.raises(TypeError, match="both `output_dim` and its deprecated alias `dim`"):
+    with pytest.raises(TypeError, match=r"TwoTower\(\) got both output_dim= and dim="):
         TwoTower(*features(), output_dim=4, dim=4)
 
 

@@ -1,8 +1,8 @@
-import warnings
-
 import keras
 import numpy as np
 import tensorflow as tf
+
+from zoo.deprecation import renamed_arguments, renamed_attribute, with_current_names
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -38,14 +38,10 @@ class CachedTextEncoder(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, encoder, texts, batch_size=64, output_dim=None, dim=None, **kwargs):
-        if dim is not None:
-            if output_dim is not None:
-                raise TypeError("CachedTextEncoder got both `output_dim` and its deprecated alias `dim`; give "
-                                "`output_dim` alone")
-            warnings.warn("CachedTextEncoder(dim=...) is deprecated; use CachedTextEncoder(output_dim=...)",
-                          DeprecationWarning, stacklevel=2)
-            output_dim = dim
+    RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+
+    @renamed_arguments(**RENAMED_ARGUMENTS)
+    def __init__(self, encoder, texts, batch_size=64, output_dim=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.batch_size = encoder, batch_size
         self.encoder.trainable = False
@@ -62,12 +58,7 @@ class CachedTextEncoder(keras.layers.Layer):
                                          np.concatenate([np.zeros((1, self.output_dim), np.float32), vectors])))
         self.built = True
 
-    @property
-    def dim(self):
-        """The former name of `output_dim` (deprecated)."""
-        warnings.warn("CachedTextEncoder.dim is deprecated; use CachedTextEncoder.output_dim", DeprecationWarning,
-                      stacklevel=2)
-        return self.output_dim
+    dim = renamed_attribute("dim", "output_dim")
 
     def _encode(self, texts):
         if hasattr(self.encoder, "encode"):
@@ -98,7 +89,5 @@ class CachedTextEncoder(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "dim" in config:  # saved before `dim` became `output_dim`: loads without a warning
-            config.setdefault("output_dim", config.pop("dim"))
+        config = with_current_names(config, cls.RENAMED_ARGUMENTS)  # a config with `dim`: no warning
         return cls(**{**config, "encoder": keras.saving.deserialize_keras_object(config["encoder"])})

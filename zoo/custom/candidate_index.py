@@ -1,8 +1,8 @@
-import warnings
-
 import keras
 import keras_rs
 import numpy as np
+
+from zoo.deprecation import renamed_arguments, with_current_names
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -35,14 +35,10 @@ class CandidateIndex(keras_rs.layers.BruteForceRetrieval):
     ```
     """
 
-    def __init__(self, candidate_embeddings=None, k=10, num_candidates=None, output_dim=None, dim=None, **kwargs):
-        if dim is not None:
-            if output_dim is not None:
-                raise TypeError("CandidateIndex got both `output_dim` and its deprecated alias `dim`; give "
-                                "`output_dim` alone")
-            warnings.warn("CandidateIndex(dim=...) is deprecated; use CandidateIndex(output_dim=...)",
-                          DeprecationWarning, stacklevel=2)
-            output_dim = dim
+    RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+
+    @renamed_arguments(**RENAMED_ARGUMENTS)
+    def __init__(self, candidate_embeddings=None, k=10, num_candidates=None, output_dim=None, **kwargs):
         kwargs.pop("return_scores", None)
         if candidate_embeddings is None:
             candidate_embeddings = np.zeros((num_candidates, output_dim), np.float32)  # the weights fill it
@@ -56,7 +52,4 @@ class CandidateIndex(keras_rs.layers.BruteForceRetrieval):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "dim" in config:  # saved before `dim` became `output_dim`: loads without a warning
-            config.setdefault("output_dim", config.pop("dim"))
-        return cls(**config)
+        return cls(**with_current_names(config, cls.RENAMED_ARGUMENTS))  # a config with `dim`: no warning

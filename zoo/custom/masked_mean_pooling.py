@@ -1,7 +1,6 @@
-import warnings
-
 import keras
 
+from zoo.deprecation import warn_deprecated
 from zoo.pooling import TokenPooling
 
 
@@ -28,8 +27,7 @@ class MaskedMeanPooling(TokenPooling):
     """
 
     def __init__(self, **kwargs):
-        warnings.warn("zoo.custom.MaskedMeanPooling is deprecated; use zoo.pooling.TokenPooling('mean') (also "
-                      "zoo.contextual.TokenPooling)", DeprecationWarning, stacklevel=2)
+        warn_deprecated("zoo.custom.MaskedMeanPooling", "zoo.pooling.TokenPooling('mean')")
         pooling = kwargs.pop("pooling", "mean")
         if pooling != "mean":
             raise ValueError(f"MaskedMeanPooling pools with the mean only, not {pooling!r}; use TokenPooling")

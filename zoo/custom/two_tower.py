@@ -8,6 +8,7 @@ import tensorflow as tf
 from zoo.custom.candidate_index import CandidateIndex
 from zoo.custom.candidate_values import CandidateValues
 from zoo.custom.feature_tower import FeatureTower, feature_dtype
+from zoo.deprecation import renamed_arguments, renamed_attribute, with_current_names
 
 SAMPLING_PROBABILITY = "candidate_sampling_probability"  # the training feature logQ correction reads
 DEFAULT_OUTPUT_DIM = 64
@@ -59,16 +60,12 @@ class TwoTower(keras.Model):
     ```
     """
 
+    RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+
+    @renamed_arguments(**RENAMED_ARGUMENTS)
     def __init__(self, query_features, candidate_features, output_dim=None, candidate_id="item_id",
                  hidden_units=(128,), temperature=0.05, logq_correction=True, remove_accidental_hits=True,
-                 num_hard_negatives=None, dim=None, **kwargs):
-        if dim is not None:
-            if output_dim is not None:
-                raise TypeError("TwoTower got both `output_dim` and its deprecated alias `dim`; give `output_dim` "
-                                "alone")
-            warnings.warn("TwoTower(dim=...) is deprecated; use TwoTower(output_dim=...)", DeprecationWarning,
-                          stacklevel=2)
-            output_dim = dim
+                 num_hard_negatives=None, **kwargs):
         output_dim = DEFAULT_OUTPUT_DIM if output_dim is None else output_dim
         super().__init__(**kwargs)
         if candidate_id not in candidate_features:
@@ -88,11 +85,7 @@ class TwoTower(keras.Model):
         self.softmax_loss = keras.losses.CategoricalCrossentropy(from_logits=True, reduction="sum_over_batch_size")
         self.build()
 
-    @property
-    def dim(self):
-        """The former name of `output_dim` (deprecated)."""
-        warnings.warn("TwoTower.dim is deprecated; use TwoTower.output_dim", DeprecationWarning, stacklevel=2)
-        return self.output_dim
+    dim = renamed_attribute("dim", "output_dim")
 
     def build(self, input_shape=None):
         # The towers are functional models, built in __init__; the keras-rs layers hold no weights.
@@ -199,9 +192,7 @@ class TwoTower(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "dim" in config:  # saved before `dim` became `output_dim`: loads without a warning
-            config.setdefault("output_dim", config.pop("dim"))
+        config = with_current_names(config, cls.RENAMED_ARGUMENTS)  # a config with `dim`: no warning
         towers = {key: {name: keras.saving.deserialize_keras_object(layer) for name, layer in config[key].items()}
                   for key in ("query_features", "candidate_features")}
         return cls(**{**config, **towers})

@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from zoo.deprecation import renamed_arguments
 from zoo.static.negative_sampling_model import NegativeSamplingModel
 from zoo.static.word2vec import Word2Vec
-from zoo.training import renamed_arguments
 
 
 class FastText(Word2Vec):

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from zoo.deprecation import renamed_arguments, with_current_names
 from zoo.errors import ZooInputError
 from zoo.files import write_folder
 from zoo.static.cooccurrence import cooccurrence
 from zoo.static.corpus import Corpus
 from zoo.static.glove_model import GloVeModel
-from zoo.training import renamed_arguments, training_callbacks, with_current_names
+from zoo.training import training_callbacks
 
 SETTINGS = ("output_dim", "window", "x_max", "alpha", "epochs", "min_count", "learning_rate", "batch_size", "seed")
 SETTINGS_FILE, WEIGHTS_FILE, VECTORS_FILE = "glove.json", "model.weights.h5", "vectors.txt"

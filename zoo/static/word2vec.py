@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from zoo.deprecation import renamed_arguments, with_current_names
 from zoo.errors import ZooDataError
 from zoo.files import write_folder
 from zoo.static.corpus import Corpus
 from zoo.static.negative_sampling_model import NegativeSamplingModel, stack_batches
 from zoo.static.noise_sampler import NoiseSampler
-from zoo.training import renamed_arguments, training_callbacks, with_current_names
+from zoo.training import training_callbacks
 
 MODES = ("skipgram", "cbow")
 CHUNK_BATCHES = 32  # batches made by one set of numpy calls, handed over and applied in the graph as one step
