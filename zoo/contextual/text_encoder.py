@@ -8,13 +8,13 @@ lengths, so that few shapes are compiled). In inference a BERT backbone runs thr
 arithmetic as KerasHub's layers in fewer, larger ops); training goes through the KerasHub model, dropout included.
 """
 
-import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo.contextual import fused_bert, presets
+from zoo.deprecation import renamed_arguments, renamed_attribute
 from zoo.errors import ZooInputError
 from zoo.pooling import TokenPooling
 from zoo.shape_buckets import bucketed_length
@@ -88,11 +88,7 @@ class TextEncoder(keras.Model):
         self.sequence_length = int(sequence_length)
         self.output_dim = int(embedding.shape[-1])
 
-    @property
-    def dim(self):
-        """The former name of `output_dim` (deprecated)."""
-        warnings.warn("TextEncoder.dim is deprecated; use TextEncoder.output_dim", DeprecationWarning, stacklevel=2)
-        return self.output_dim
+    dim = renamed_attribute("dim", "output_dim")
 
     @classmethod
     def from_preset(cls, preset="all-minilm-l6-v2", pooling=None, normalize=None, sequence_length=None):
@@ -184,9 +180,10 @@ class TextEncoder(keras.Model):
 
     # --- In Python: many sentences, fast ---
 
+    @renamed_arguments(progress="show_progress_bar")
     def encode(self, sentences, batch_size=32, show_progress_bar=None, output_value="sentence_embedding",
                convert_to_numpy=True, convert_to_tensor=False, normalize_embeddings=False, jit_compile=False,
-               concurrent_batches=2, progress=None):
+               concurrent_batches=2):
         """Sentence vectors, with sentence-transformers' arguments and meanings.
 
         Args:
@@ -199,7 +196,7 @@ class TextEncoder(keras.Model):
             convert_to_tensor: a (n, output_dim) tf.Tensor (before convert_to_numpy, as sentence-transformers).
             normalize_embeddings: L2-normalise the vectors (for a dot product equal to the cosine).
             jit_compile, concurrent_batches: zoo's speed settings (below).
-            progress: the former name of show_progress_bar.
+            (`progress=` is the deprecated former name of show_progress_bar.)
 
         Returns: (len(sentences), output_dim) float32 numpy array (an empty list gives (0, output_dim)); one
         (output_dim,) vector for one str; or as the conversion arguments say.
@@ -210,10 +207,6 @@ class TextEncoder(keras.Model):
         runs one after another (see BENCHMARKS.md). `jit_compile=True` runs the model through XLA, compiling once
         for each padded length met (`xla_padded_length`): it pays for many sentences, not for a few.
         """
-        if progress is not None:
-            warnings.warn("TextEncoder.encode(progress=...) is deprecated and will be removed in the next release: "
-                          "use show_progress_bar=... instead", DeprecationWarning, stacklevel=2)
-            show_progress_bar = progress
         one = isinstance(sentences, str)
         sentences = [sentences] if one else sentences
         if output_value == "token_embeddings":
