@@ -18,6 +18,7 @@ import time
 
 from zoo.contextual import TextEncoder
 from zoo.contextual.encoder_exports import export_preprocessing_and_encoder, export_text_encoder
+from zoo.contextual.presets import DEFAULT_PRESET
 from zoo.data import load_stsb
 from zoo.evaluate.sentence_similarity import sts_spearman
 from zoo.recipes import Recipe, add_output_flags
@@ -39,7 +40,7 @@ WARMUP = ["A man is playing a guitar.", "", "Le café est très bon 😀", "a se
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run sentence_embeddings", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="all-minilm-l6-v2",
+    parser.add_argument("--preset", default=DEFAULT_PRESET,
                         help="zoo preset name, KerasHub preset folder or name, or Hugging Face-format folder")
     parser.add_argument("--pooling", choices=("mean", "cls", "max", "last"),
                         help="default: what the preset says (mean for Sentence-BERT, last token for GPT)")

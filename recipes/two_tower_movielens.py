@@ -95,7 +95,7 @@ def build_towers(args, users, items, train_pairs):
     if args.title_encoder == "minilm":  # encoded once per title; a new title runs MiniLM in the graph
         from zoo.contextual import TextEncoder
 
-        title = CachedTextEncoder(TextEncoder.from_preset("all-minilm-l6-v2"), items["title"].tolist())
+        title = CachedTextEncoder(TextEncoder.from_preset(), items["title"].tolist())
     else:
         title = TextEmbedding(max_tokens=5_000, output_dim=32, sequence_length=16)  # ML-100k titles: 2,396 words
         title.adapt(items["title"].tolist())

@@ -16,7 +16,16 @@ from typing import NamedTuple
 
 from zoo.errors import ZooInputError
 
-EMBEDDED = {"all-minilm-l6-v2": "all-minilm-l6-v2"}  # zoo preset name -> data set that holds it
+# The zoo's own presets, KerasHub style: name -> metadata, and the zoo data set that holds the files (prepared by
+# `zoo data prepare NAME`; the data set's declaration in zoo/data/encoders.py lists the files and counts).
+PRESETS = {
+    "all-minilm-l6-v2": {
+        "metadata": {"description": "Sentence-BERT all-MiniLM-L6-v2: a 6-layer, 384-wide BERT, mean pooling, "
+                                    "normalised (Hugging Face format)", "path": "bert"},
+        "data_set": "all-minilm-l6-v2",
+    },
+}
+DEFAULT_PRESET = "all-minilm-l6-v2"
 
 
 class EncoderParts(NamedTuple):
@@ -31,8 +40,8 @@ def resolve(preset):
     """A folder (Path) for zoo names and folders, else the string for KerasHub to resolve; errors say why."""
     from zoo.data import catalogue
 
-    if preset in EMBEDDED:
-        return catalogue.require(EMBEDDED[preset])
+    if preset in PRESETS:
+        return catalogue.require(PRESETS[preset]["data_set"])
     path = Path(str(preset)).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -59,7 +68,7 @@ def load_parts(preset, sequence_length=None):
     importlib.import_module("zoo.contextual.hugging_face_bert_tokenizer")
 
     location = resolve(preset)
-    tried = (f"zoo presets ({', '.join(EMBEDDED)}), a folder with config.json, a KerasHub preset name or handle")
+    tried = (f"zoo presets ({', '.join(PRESETS)}), a folder with config.json, a KerasHub preset name or handle")
     try:
         backbone = keras_hub.models.Backbone.from_preset(str(location))
         tokenizer = keras_hub.models.Tokenizer.from_preset(str(location))

@@ -91,7 +91,7 @@ class TextEncoder(keras.Model):
     dim = renamed_attribute("dim", "output_dim")
 
     @classmethod
-    def from_preset(cls, preset="all-minilm-l6-v2", pooling=None, normalize=None, sequence_length=None):
+    def from_preset(cls, preset=presets.DEFAULT_PRESET, pooling=None, normalize=None, sequence_length=None):
         """A zoo name, a KerasHub preset folder or name, or a Hugging Face-format folder (see `presets`).
 
         `pooling`, `normalize` and `sequence_length` default to what the preset's files say (a sentence-
