@@ -9,6 +9,7 @@ The catalogue reads each module's `RECIPE` from the source (`ast`), without runn
 `zoo list` does not import TensorFlow; its values must therefore be literals.
 """
 
+import argparse
 import ast
 import hashlib
 import importlib
@@ -77,6 +78,10 @@ def get(name):
     if name not in CATALOGUE:
         raise ZooInputError(f"unknown recipe {name!r}; known recipes: {', '.join(CATALOGUE)}")
     return CATALOGUE[name]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The recipes' --help: the module docstring as written, and each flag's default after its help."""
 
 
 def add_output_flags(parser, training=True):

@@ -14,7 +14,7 @@ Expected: WordSim-353 Spearman about 0.29 (random vectors: about 0.0); on Rare W
 
 import argparse
 
-from zoo.recipes import Recipe, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.fasttext import FastText
 
@@ -28,7 +28,7 @@ RECIPE = Recipe(
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run fasttext", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     steps.add_training_flags(parser)
     parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram",
                         help="skipgram: a word predicts its neighbours; cbow: their mean predicts the word")

@@ -22,7 +22,7 @@ Expected: on this small corpus (GloVe's published vectors learn from 6 to 840 bi
 
 import argparse
 
-from zoo.recipes import Recipe, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.glove import GloVe
 
@@ -36,7 +36,7 @@ RECIPE = Recipe(
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run glove", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     steps.add_training_flags(parser, epochs=10)
     parser.set_defaults(output_dim=50, window=10)
     parser.add_argument("--x-max", type=float, default=10.0, help="counts from x_max up weigh 1 (glove.c: 100)")

@@ -25,7 +25,7 @@ from zoo.contextual.encoder_exports import export_text_encoder
 from zoo.contextual.gpt_training import QUICK, GPT2Trainer
 from zoo.data import load_stsb
 from zoo.evaluate.sentence_similarity import sts_spearman
-from zoo.recipes import Recipe, add_output_flags, checkpoint_dir, run_key
+from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir, run_key
 from zoo.serving import check
 
 RECIPE = Recipe(
@@ -40,20 +40,20 @@ WARMUP = ["The war ended in 1945.", "", "Le café est très bon 😀", "history 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run gpt_embeddings", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--preset", help="a GPT-2 preset folder of yours: no training, straight to evaluation")
-    parser.add_argument("--vocabulary-size", type=int, default=8000)
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--hidden-dim", type=int, default=128)
-    parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--vocabulary-size", type=int, default=8000, help="BPE vocabulary size")
+    parser.add_argument("--layers", type=int, default=2, help="transformer layers")
+    parser.add_argument("--hidden-dim", type=int, default=128, help="hidden size (the width of the token vectors)")
+    parser.add_argument("--heads", type=int, default=4, help="attention heads")
+    parser.add_argument("--sequence-length", type=int, default=128, help="tokens a training sequence")
+    parser.add_argument("--epochs", type=int, default=1, help="passes over the training text")
     parser.add_argument("--train-sequences", type=int, help="train on this many sequences (default: all)")
     parser.add_argument("--quick", action="store_true", help="a run of seconds: " + json.dumps(QUICK))
     parser.add_argument("--pooling", choices=("last", "mean"), default="mean",
                         help="how token vectors become a sentence vector (the other pooling is scored beside it)")
     parser.add_argument("--stsb-limit", type=int, help="score the first N STS-B test pairs only")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="random seed (vocabulary, weights, held-out split)")
     add_output_flags(parser)
     parser.add_argument("--name", default="gpt_embeddings", help="export name")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")

@@ -22,7 +22,7 @@ import numpy as np
 
 from zoo.data import load_word_pairs, pretrained_vectors_path
 from zoo.evaluate import evaluate_word_vectors
-from zoo.recipes import Recipe, add_output_flags
+from zoo.recipes import HelpFormatter, Recipe, add_output_flags
 from zoo.serving import check, export
 from zoo.static.vectors import Vectors
 
@@ -41,14 +41,16 @@ PLOT_WORDS = {"people": ["man", "woman", "children", "police", "president", "min
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run pretrained_vectors", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--vectors", help="a vector file of yours; default: the shipped fastText .bin")
     parser.add_argument("--format", choices=("glove", "word2vec", "word2vec-binary", "fasttext-bin"),
                         help="the file's format (default: sniffed)")
     parser.add_argument("--limit", type=int, help="read only the first N words (the most frequent)")
-    parser.add_argument("--unicode-errors", choices=("strict", "replace", "ignore"), default="strict")
+    parser.add_argument("--unicode-errors", choices=("strict", "replace", "ignore"), default="strict",
+                        help="bytes that are not UTF-8: an error, or replaced/ignored (gensim's option)")
     parser.add_argument("--restrict-vocab", type=int, default=300_000, help="as gensim's evaluations")
-    parser.add_argument("--combiner", choices=("sqrtn", "mean", "sum"), default="sqrtn")
+    parser.add_argument("--combiner", choices=("sqrtn", "mean", "sum"), default="sqrtn",
+                        help="how the served encoder combines a text's word vectors")
     parser.add_argument("--keep-case", action="store_true", help="do not lowercase text in the encoder")
     parser.add_argument("--seed", type=int, default=1337, help="for the random-vectors baseline")
     add_output_flags(parser, training=False)

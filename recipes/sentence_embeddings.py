@@ -21,7 +21,7 @@ from zoo.contextual.encoder_exports import export_preprocessing_and_encoder, exp
 from zoo.contextual.presets import DEFAULT_PRESET
 from zoo.data import load_stsb
 from zoo.evaluate.sentence_similarity import sts_spearman
-from zoo.recipes import Recipe, add_output_flags
+from zoo.recipes import HelpFormatter, Recipe, add_output_flags
 from zoo.serving import check
 
 RECIPE = Recipe(
@@ -39,17 +39,17 @@ WARMUP = ["A man is playing a guitar.", "", "Le café est très bon 😀", "a se
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run sentence_embeddings", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--preset", default=DEFAULT_PRESET,
                         help="zoo preset name, KerasHub preset folder or name, or Hugging Face-format folder")
     parser.add_argument("--pooling", choices=("mean", "cls", "max", "last"),
                         help="default: what the preset says (mean for Sentence-BERT, last token for GPT)")
     parser.add_argument("--sequence-length", type=int, help="tokens kept per text (default: the preset's)")
-    parser.add_argument("--split", choices=("train", "dev", "test"), default="test")
+    parser.add_argument("--split", choices=("train", "dev", "test"), default="test", help="the STS-B split to score")
     parser.add_argument("--stsb-file", help="STS-B pairs of yours, in the original tab-separated format")
     parser.add_argument("--tfds", help="a prepared TFDS data set instead, e.g. glue/stsb (its test has no gold)")
     parser.add_argument("--limit", type=int, help="evaluate on the first N pairs only (a quick run)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="sentences a batch")
     add_output_flags(parser, training=False)
     parser.add_argument("--name", default="sentence_embeddings", help="export name")
     return parser.parse_args(argv)

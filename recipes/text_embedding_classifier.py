@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from zoo.custom import TextEmbedding
 from zoo.data import load_vader_movie_reviews
-from zoo.recipes import Recipe, add_output_flags, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 
 RECIPE = Recipe(
@@ -35,18 +35,20 @@ CLASSES = ("negative", "positive")
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run text_embedding_classifier", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--data", help="a ground-truth file of yours (id, score, text); default: the shipped one")
-    parser.add_argument("--pooling", choices=("mean", "bilstm"), default="mean")
+    parser.add_argument("--pooling", choices=("mean", "bilstm"), default="mean",
+                        help="mean of the word vectors, or a bidirectional LSTM")
     parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=64,
                         help="embedding size (--dim: deprecated spelling)")
-    parser.add_argument("--max-tokens", type=int, default=20_000)
-    parser.add_argument("--sequence-length", type=int, default=48)
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=3e-3)
-    parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--max-tokens", type=int, default=20_000, help="vocabulary size of the TextVectorization layer")
+    parser.add_argument("--sequence-length", type=int, default=48, help="tokens kept a text")
+    parser.add_argument("--epochs", type=int, default=8, help="passes over the training split")
+    parser.add_argument("--batch-size", type=int, default=64, help="sentences a batch")
+    parser.add_argument("--learning-rate", type=float, default=3e-3, help="Adam's learning rate")
+    parser.add_argument("--test-fraction", type=float, default=0.2,
+                        help="share of the sentences held out for the test accuracy")
+    parser.add_argument("--seed", type=int, default=1337, help="random seed (split, weights)")
     parser.add_argument("--limit", type=int, help="use only this many sentences (a quick run)")
     add_output_flags(parser)
     parser.add_argument("--name", default="text_embedding", help="export name of the encoder")

@@ -30,7 +30,7 @@ from zoo.data import load_movielens
 from zoo.data.movielens import split_latest
 from zoo.errors import ZooDataError
 from zoo.evaluate.retrieval import popularity_scores, relevance_matrix, retrieval_metrics
-from zoo.recipes import Recipe, add_output_flags, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 from zoo.static.vectors import Vectors
 from zoo.views import write_projector
@@ -52,24 +52,25 @@ NEW_ITEM = {"item_id": "new item", "title": "A Film Nobody Has Rated", "genres":
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run two_tower_movielens", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--ratings", help="a ratings file of yours (RecBole .inter or GroupLens u.data)")
     parser.add_argument("--users", help="a users file of yours (RecBole .user)")
     parser.add_argument("--items", help="an items file of yours (RecBole .item)")
     parser.add_argument("--held-out", type=int, default=10, help="latest ratings per user held out for the test")
     parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=64,
                         help="size of the user and item vectors (--dim: deprecated spelling)")
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=8, help="passes over the training ratings")
     parser.add_argument("--batch-size", type=int, default=1024, help="also the number of in-batch candidates")
-    parser.add_argument("--learning-rate", type=float, default=3e-3)
-    parser.add_argument("--temperature", type=float, default=0.05)
+    parser.add_argument("--learning-rate", type=float, default=3e-3, help="Adam's learning rate")
+    parser.add_argument("--temperature", type=float, default=0.05,
+                        help="softmax temperature of the in-batch retrieval loss")
     parser.add_argument("--no-logq", dest="logq", action="store_false", help="no sampling-probability correction")
     parser.add_argument("--hard-negatives", type=int, help="keep only this many hardest in-batch negatives")
     parser.add_argument("--title-encoder", choices=("words", "minilm"), default="words",
                         help="titles as learnt word vectors (TextEmbedding), or all-MiniLM-L6-v2 vectors (frozen)")
     parser.add_argument("--oov-rate", type=float, default=0.1, help="share of training user ids sent to OOV")
     parser.add_argument("--k", type=int, default=100, help="items the served retrieval model returns")
-    parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--seed", type=int, default=1337, help="random seed (weights, OOV sampling)")
     add_output_flags(parser)
     parser.add_argument("--views-dir", default="views/two_tower_movielens", help="the projector export")
     parser.add_argument("--name", default="two_tower_movielens", help="export name of the retrieval model")

@@ -19,6 +19,10 @@ RECIPE = Recipe(
 )
 
 
+def parse_args(argv=None):
+    return word2vec_skipgram.parse_args(argv, mode="cbow")
+
+
 def main(argv=None):
     return word2vec_skipgram.main(argv, mode="cbow")
 

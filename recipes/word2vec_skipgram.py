@@ -16,7 +16,7 @@ Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0) and gensim
 
 import argparse
 
-from zoo.recipes import Recipe, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.word2vec import Word2Vec
 
@@ -30,7 +30,7 @@ RECIPE = Recipe(
 
 def parse_args(argv=None, mode="skipgram"):
     parser = argparse.ArgumentParser(prog=f"zoo run word2vec_{mode}", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=HelpFormatter)
     steps.add_training_flags(parser)
     parser.add_argument("--negative", type=int, default=5, help="noise words per positive pair")
     parser.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold of frequent words")

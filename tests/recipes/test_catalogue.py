@@ -71,3 +71,22 @@ def test_the_wheel_ships_the_recipes_as_zoo_recipes(tmp_path):
     for required in ("zoo/__init__.py", "zoo/static/vectors.py", "zoo/serving/servable_probe.py", "zoo/py.typed"):
         assert required in names
     assert not any(name.startswith(("tests/", "recipes/", "benchmarks/")) for name in names)
+
+
+class CapturedParser(Exception):
+    pass
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_every_recipe_flag_has_help_and_shows_its_default(name, monkeypatch):
+    import argparse
+
+    def capture(parser, *args, **kwargs):
+        raise CapturedParser(parser)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", capture)
+    with pytest.raises(CapturedParser) as captured:
+        CATALOGUE[name].load().parse_args([])
+    parser = captured.value.args[0]
+    assert [a.dest for a in parser._actions if not a.help] == []
+    assert "(default: saved_models)" in parser.format_help()
