@@ -31,6 +31,7 @@ _LAZY = {
     "evaluate": "zoo.evaluate",
     "data": "zoo.data",
     "serving": "zoo.serving",
+    "pooling": "zoo.pooling",
 }
 
 # Every module that registers a class with keras.saving (tests/test_facade.py finds them all in the sources).
