@@ -105,3 +105,14 @@ def test_a_model_around_an_export(exported, tmp_path):
     import zoo
 
     check_keras_contract(zoo.load_export(exported), text_input(), TEXTS, tmp_path)
+
+
+def test_two_tower_inside_a_model(tmp_path):
+    from zoo.custom import CategoricalEmbedding, TwoTower
+
+    towers = TwoTower({"user_id": CategoricalEmbedding(8, vocabulary=["1", "2"])},
+                      {"item_id": CategoricalEmbedding(8, vocabulary=["a", "b", "c"])}, output_dim=4,
+                      hidden_units=())
+    inputs = {name: keras.Input(shape=(), dtype="string", name=name) for name in ("user_id", "item_id")}
+    sample = {"user_id": np.array(["1", "2", "9"], dtype=object), "item_id": np.array(["a", "c", "z"], dtype=object)}
+    check_keras_contract(lambda features: towers(features)["query"], inputs, sample, tmp_path)
