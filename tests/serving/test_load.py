@@ -75,3 +75,11 @@ def test_tf_text_ops_are_registered_when_an_export_needs_them(tmp_path):
                             text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("[4.]")  # NFKC turns the ligature into "fine"
+
+
+def test_a_wrong_input_is_a_clear_error_naming_the_export(exported):
+    encoder = zoo.load_export(exported)
+    with pytest.raises(ZooInputError, match=r"tiny/1: input 'text' must be string, not float32"):
+        encoder(tf.constant([1.0]))
+    with pytest.raises(ZooInputError, match=r"tiny/1: takes the inputs \['text'\]; 'text' is missing"):
+        encoder({"words": tf.constant(["a"])})

@@ -65,7 +65,8 @@ class ExportedModel(keras.layers.Layer):
         self.export_path, self.output_name = str(path), output
         register_export_ops(self.export_path)
         signature = tf.saved_model.load(self.export_path).signatures["serving_default"]
-        self.input_names = sorted(signature.structured_input_signature[1])
+        self.input_specs = signature.structured_input_signature[1]
+        self.input_names = sorted(self.input_specs)
         output_names = sorted(signature.structured_outputs)
         if output is not None and output not in output_names:
             raise ZooInputError(f"{self.export_path}: has no output {output!r}; it has {', '.join(output_names)}")
@@ -76,6 +77,12 @@ class ExportedModel(keras.layers.Layer):
             if len(self.input_names) != 1:
                 raise ValueError(f"{self.export_path} takes several inputs {self.input_names}: pass a dict")
             inputs = {self.input_names[0]: inputs}
+        for name, spec in self.input_specs.items():
+            if name not in inputs:
+                raise ZooInputError(f"{self.export_path}: takes the inputs {self.input_names}; {name!r} is missing")
+            dtype = keras.backend.standardize_dtype(inputs[name].dtype)
+            if dtype != spec.dtype.name:
+                raise ZooInputError(f"{self.export_path}: input {name!r} must be {spec.dtype.name}, not {dtype}")
         outputs = self.saved(inputs)
         return outputs[self.output_name] if self.output_name else outputs
 
