@@ -1,9 +1,12 @@
 """The zoo command's contract: the catalogue, usage errors (exit 2) and --help."""
 
 import argparse
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from zoo.cli import main
 from zoo.recipes import CATALOGUE
@@ -83,6 +86,14 @@ def test_embed_names_the_path_and_what_to_do_for_an_export_without_text_input(tm
     model = keras.Model(number, {"embedding": keras.layers.Dense(2)(keras.layers.Reshape((1,))(number))})
     path = zoo.export(model, "ages", {"age": [31.0]}, root=tmp_path)
     assert main(["embed", str(path), "hello"]) == 2
-    assert f"zoo: error: {path} takes age as float32, not text" in capsys.readouterr().err
+    assert f"zoo: error: {path} takes age (float32), not text: give each input as a JSON object, e.g. " \
+           """'{"age": "..."}'""" in capsys.readouterr().err
+    assert main(["embed", str(path), '{"age": 31}', '{"age": 20}']) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = model(tf.constant([31.0, 20.0]))["embedding"].numpy()
+    assert [line["inputs"] for line in lines] == [{"age": 31}, {"age": 20}]
+    np.testing.assert_allclose([line["embedding"] for line in lines], expected, atol=1e-5)
+    assert main(["embed", str(path), '{"years": 31}']) == 2
+    assert "takes the inputs age: age missing" in capsys.readouterr().err
     assert main(["embed", str(tmp_path), "hello"]) == 2
     assert f"{tmp_path}: not a SavedModel" in capsys.readouterr().err

@@ -34,26 +34,42 @@ def cmd_check(args):
 
 
 def cmd_embed(args):
+    import numpy as np
     import tensorflow as tf
 
     from zoo.serving.load import register_export_ops
+    from zoo.serving.rest_server import RequestError, to_json, to_tensor
 
     register_export_ops(args.path)  # TF Text's ops, for exports that tokenise in the graph
     signature = tf.saved_model.load(args.path).signatures["serving_default"]
-    inputs = signature.structured_input_signature[1]
-    if len(inputs) != 1:
-        raise ZooInputError(f"{args.path} takes several inputs ({', '.join(inputs)}); `zoo embed` feeds one text: "
-                            "try `zoo serve` and a predict request that names each input")
-    (input_name, spec), = inputs.items()
-    if spec.dtype != tf.string:
-        raise ZooInputError(f"{args.path} takes {input_name} as {spec.dtype.name}, not text: `zoo embed` feeds "
-                            "strings; try `zoo serve` and a predict request")
-    outputs = signature(**{input_name: tf.constant(args.texts)})
-    name = args.output or ("embedding" if "embedding" in outputs else sorted(outputs)[0])
-    if name not in outputs:
-        raise ZooInputError(f"{args.path} has no output {name!r}; it has {', '.join(sorted(outputs))}")
-    for text, vector in zip(args.texts, outputs[name].numpy()):
-        print(json.dumps({"text": text, name: [round(float(v), 6) for v in vector.reshape(-1)]}))
+    specs = signature.structured_input_signature[1]
+    (first, first_spec), = list(specs.items())[:1]
+    if len(specs) == 1 and first_spec.dtype == tf.string:  # a text export: each argument is a text
+        rows, columns = args.texts, {first: args.texts}
+    else:  # each argument is a JSON object of the export's inputs
+        example = json.dumps({name: "..." for name in specs})
+        try:
+            rows = [json.loads(text) for text in args.texts]
+        except json.JSONDecodeError:
+            rows = [None]
+        if not all(isinstance(row, dict) for row in rows):
+            raise ZooInputError(f"{args.path} takes {', '.join(f'{n} ({s.dtype.name})' for n, s in specs.items())}"
+                                f", not text: give each input as a JSON object, e.g. '{example}'")
+        missing = [name for name in specs if not all(name in row for row in rows)]
+        if missing:
+            raise ZooInputError(f"{args.path} takes the inputs {', '.join(specs)}: {', '.join(missing)} missing")
+        columns = {name: [row[name] for row in rows] for name in specs}
+    try:
+        outputs = signature(**{name: to_tensor(columns[name], spec, name) for name, spec in specs.items()})
+    except RequestError as error:
+        raise ZooInputError(f"{args.path}: {error}") from None
+    names = [args.output] if args.output else (["embedding"] if "embedding" in outputs else sorted(outputs))
+    for name in names:
+        if name not in outputs:
+            raise ZooInputError(f"{args.path} has no output {name!r}; it has {', '.join(sorted(outputs))}")
+    key = "text" if rows is args.texts else "inputs"
+    for i, row in enumerate(rows):
+        print(json.dumps({key: row, **{name: to_json(np.asarray(outputs[name].numpy()[i])) for name in names}}))
 
 
 def cmd_serve(args):
@@ -124,10 +140,11 @@ def build_parser():
     check = command("check", cmd_check, "is an export servable by TF Serving?")
     check.add_argument("paths", nargs="+", metavar="PATH", help="an export folder, saved_models/NAME/N")
 
-    embed = command("embed", cmd_embed, "embed texts with an export: prints one JSON line per text")
+    embed = command("embed", cmd_embed, "run an export on texts (or on JSON objects of its inputs): one JSON line each")
     embed.add_argument("path", metavar="PATH", help="an export folder, saved_models/NAME/N")
-    embed.add_argument("texts", nargs="+", metavar="TEXT", help="the texts to embed")
-    embed.add_argument("--output", help="which output to print (default: embedding, else the first)")
+    embed.add_argument("texts", nargs="+", metavar="INPUT",
+                       help="a text, or for an export of other inputs a JSON object of them, e.g. '{\"age\": 31}'")
+    embed.add_argument("--output", help="which output to print (default: embedding, else every output)")
 
     serve = command("serve", cmd_serve, "try exports without docker: TF Serving's REST API on loopback")
     serve.add_argument("root", nargs="?", default="saved_models", help="the folder holding models.config")

@@ -60,5 +60,5 @@ def test_every_loader_serves_each_export(run, export, capsys):
     inputs = {"text": TEXTS}
     if export == 2:
         preprocessing = tf.saved_model.load(result["exports"][1]).signatures["serving_default"]
-        inputs = {name: value.numpy() for name, value in preprocessing(text=tf.constant(TEXTS)).items()}
+        inputs = {name: value.numpy()[:2] for name, value in preprocessing(text=tf.constant(TEXTS[:2])).items()}
     check_every_loader(result["exports"][export], inputs, capsys)

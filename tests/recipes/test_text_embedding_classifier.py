@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 def run(tmp_path_factory):
     export_dir = tmp_path_factory.mktemp("saved_models")
     result = text_embedding_classifier.main(
-        ["--limit", "3000", "--epochs", "4", "--export-dir", str(export_dir), "--runs-dir", str(tmp_path_factory.mktemp("runs")),
+        ["--limit", "3000", "--epochs", "4", "--export-dir", str(export_dir),
+         "--runs-dir", str(tmp_path_factory.mktemp("runs")),
          "--verbose", "0"])
     return result, export_dir
 

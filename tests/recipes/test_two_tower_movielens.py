@@ -28,7 +28,8 @@ def run(tmp_path_factory):
 
 def test_it_beats_the_most_popular_items(run):
     result, _ = run
-    assert two_tower_movielens.RECIPE.metric == "Recall@100" and result["value"] == result["results"]["two-tower"]["recall@100"]
+    assert two_tower_movielens.RECIPE.metric == "Recall@100"
+    assert result["value"] == result["results"]["two-tower"]["recall@100"]
     assert result["value"] > result["baseline"] + 0.05  # about 0.50 after 3 epochs; popularity 0.34
     features_only = result["results"]["features only (user id unknown)"]
     assert features_only["recall@100"] > 0.25  # a random ranking: about 100 / 1,600 = 0.06
@@ -75,14 +76,16 @@ def test_a_malformed_ratings_line_is_named(tmp_path):
     ratings = tmp_path / "u.data"
     ratings.write_text("1\t1\t5\t874965758\n1\t2\tthree\t876893171\n")
     with pytest.raises(ZooDataError, match=r"u.data:2: .*rating"):
-        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path)])
+        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path),
+                                  "--runs-dir", str(tmp_path)])
 
 
 def test_ratings_of_users_the_users_file_lacks_are_named(tmp_path):
     ratings = tmp_path / "u.data"
     ratings.write_text("1\t1\t5\t874965758\n9999\t2\t3\t876893171\n")
     with pytest.raises(ZooDataError, match=r"u.data: 1 user or item id\(s\) .* such as 9999"):
-        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path)])
+        two_tower_movielens.main(["--ratings", str(ratings), "--export-dir", str(tmp_path),
+                                  "--runs-dir", str(tmp_path)])
 
 
 def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
@@ -101,9 +104,30 @@ def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("export", [0, 1, 2], ids=["user tower", "item tower", "retrieval model"])
-def test_every_loader_serves_each_export(run, export):
+def test_every_loader_serves_each_export(run, export, capsys):
     result, _ = run
     users = {name: [KNOWN_USER[name], COLD_START_USER[name]] for name in KNOWN_USER}
     items = {"item_id": ["1", "a new movie"], "title": ["Toy Story (1995)", "A New Movie (2027)"],
              "genres": ["Animation Comedy", "Drama"], "year": [1995.0, 2027.0]}
-    check_every_loader(result["exports"][export], items if export == 1 else users)
+    check_every_loader(result["exports"][export], items if export == 1 else users, capsys)
+
+
+def test_zoo_serve_answers_a_cold_start_users_predict_request(run):
+    import threading
+
+    from tests.serving.test_rest_server import request
+    from zoo.serving.rest_server import make_server
+
+    result, root = run
+    server = make_server(root / "saved_models", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, body = request(server.server_address[1], "/v1/models/two_tower_movielens:predict",
+                               {"instances": [COLD_START_USER, KNOWN_USER]})
+    finally:
+        server.shutdown()
+        server.server_close()
+    expected = serve(result["exports"][2], [COLD_START_USER, KNOWN_USER])
+    assert status == 200 and [sorted(row) for row in body["predictions"]] == [["item_id", "scores", "title"]] * 2
+    assert [row["item_id"] for row in body["predictions"]] == [[i.decode() for i in ids] for ids in expected["item_id"]]
+    np.testing.assert_allclose([row["scores"] for row in body["predictions"]], expected["scores"], atol=1e-5)

@@ -50,12 +50,24 @@ def check_every_loader(path, inputs, capsys=None):
     assert_same(legacy(tensors), one_output, "hub.KerasLayer(path) in a tf_keras model")
     assert_same(keras.layers.TFSMLayer(path, call_endpoint="serving_default")(tensors), expected, "TFSMLayer")
 
-    if capsys is not None and len(specs) == 1 and specs[next(iter(specs))].dtype == tf.string:
-        texts = [t.decode() if isinstance(t, bytes) else str(t) for t in np.asarray(inputs[next(iter(specs))])]
-        capsys.readouterr()
-        assert zoo_main(["embed", path, *texts]) == 0
-        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-        name = "embedding" if "embedding" in expected else sorted(expected)[0]
-        assert [line["text"] for line in lines] == texts
-        np.testing.assert_allclose([line[name] for line in lines],
-                                   expected[name].reshape(len(texts), -1), atol=1e-5, err_msg="zoo embed")
+    if capsys is not None:
+        check_zoo_embed(path, specs, inputs, expected, capsys)
+
+
+def check_zoo_embed(path, specs, inputs, expected, capsys):
+    """`zoo embed`: a text a line for a text export, a JSON object of the inputs a line for any other."""
+    columns = {name: np.asarray(inputs[name]).tolist() for name in specs}
+    columns = {name: [v.decode() if isinstance(v, bytes) else v for v in values] for name, values in columns.items()}
+    texts = len(specs) == 1 and specs[next(iter(specs))].dtype == tf.string
+    rows = columns[next(iter(specs))] if texts else [
+        {name: columns[name][i] for name in specs} for i in range(len(columns[next(iter(specs))]))]
+    capsys.readouterr()
+    assert zoo_main(["embed", path, *(rows if texts else [json.dumps(row) for row in rows])]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["text" if texts else "inputs"] for line in lines] == rows
+    for name in ["embedding"] if "embedding" in expected else sorted(expected):
+        printed = [line[name] for line in lines]
+        if expected[name].dtype.kind in "SO":
+            assert printed == [[v.decode() for v in row] for row in expected[name].tolist()], "zoo embed"
+        else:
+            np.testing.assert_allclose(printed, expected[name], atol=1e-5, err_msg="zoo embed")

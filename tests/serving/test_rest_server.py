@@ -101,3 +101,13 @@ def test_the_command_serves_until_stopped(exported, expected):
         process.terminate()
         process.wait(timeout=30)
     assert "tiny on http://127.0.0.1" in process.stdout.read()
+
+
+@pytest.mark.parametrize("value, expected", [
+    (np.array([[b"a", b"\xc3\xa9"], [b"b", b"c"]], dtype=object), [["a", "é"], ["b", "c"]]),
+    (np.array(b"x", dtype=object), "x"), (np.array([1.5, 2.0], np.float32), [1.5, 2.0]), (b"y", "y"),
+])
+def test_outputs_become_json_values(value, expected):
+    from zoo.serving.rest_server import to_json
+
+    assert to_json(value) == expected

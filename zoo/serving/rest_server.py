@@ -103,8 +103,15 @@ def to_tensor(values, spec, name):
 
 
 def to_json(array):
+    """A numpy value as JSON values: nested lists, strings decoded from UTF-8 (TF Serving's REST answer)."""
+    import numpy as np
+
+    array = np.asarray(array)
     if array.dtype.kind in "SO":
-        return [to_json(x) for x in array] if array.ndim else array.item().decode("utf-8", "replace")
+        if array.ndim:
+            return [to_json(x) for x in array]
+        value = array.item()
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
     return array.tolist()
 
 

@@ -1,9 +1,10 @@
 """Loads a SavedModel the way TF Serving does and runs its warm-up requests; prints one JSON report.
 
 Run as a script in a fresh process (`python -P servable_probe.py EXPORT WARMUP_FILE`), never imported: this
-process imports only `tensorflow` and `tensorflow_text`, the ops a stock model server links. The model is loaded by TensorFlow's
-C++ SavedModel loader (`LoadSavedModel`, reached through the C API's `TF_LoadSessionFromSavedModel`) into a TF1
-session, and `serving_default` runs through `TF_SessionRun`, as the model server runs a Predict request.
+process imports only `tensorflow` and `tensorflow_text`, the ops a stock model server links. The model is loaded
+by TensorFlow's C++ SavedModel loader (`LoadSavedModel`, reached through the C API's
+`TF_LoadSessionFromSavedModel`) into a TF1 session, and `serving_default` runs through `TF_SessionRun`, as the
+model server runs a Predict request.
 
 The warm-up file holds PredictionLog protos (tensorflow-serving-api); their few fields are decoded here from the
 wire format, so that this process needs no package beyond the two above.

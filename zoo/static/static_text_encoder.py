@@ -1,7 +1,6 @@
 import keras
 import tensorflow as tf
 
-from zoo.static.vectors_embedding import VectorsEmbedding
 
 COMBINERS = ("mean", "sqrtn", "sum")
 PUNCTUATION = r"[[:punct:]]"
