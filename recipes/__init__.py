@@ -14,6 +14,7 @@ import ast
 import hashlib
 import importlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,17 @@ def get(name):
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """The recipes' --help: the module docstring as written, and each flag's default after its help."""
+
+
+class RenamedFlag(argparse.Action):
+    """A flag whose first spelling is its name and whose others are deprecated (`"--output-dim", "--dim"`): the
+    old ones still work, and say so on stderr in zoo's deprecation format."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if option_string != self.option_strings[0]:
+            print(f"zoo: {option_string} is deprecated and will be removed in the next release: use "
+                  f"{self.option_strings[0]} instead", file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def add_output_flags(parser, training=True):

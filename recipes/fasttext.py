@@ -14,7 +14,7 @@ Expected: WordSim-353 Spearman about 0.29 (random vectors: about 0.0); on Rare W
 
 import argparse
 
-from zoo.recipes import HelpFormatter, Recipe, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.fasttext import FastText
 
@@ -32,9 +32,9 @@ def parse_args(argv=None):
     steps.add_training_flags(parser)
     parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram",
                         help="skipgram: a word predicts its neighbours; cbow: their mean predicts the word")
-    parser.add_argument("--min-n", "--minn", dest="min_n", type=int, default=3,
+    parser.add_argument("--min-n", "--minn", action=RenamedFlag, dest="min_n", type=int, default=3,
                         help="fewest characters of an n-gram, < and > included (--minn: deprecated spelling)")
-    parser.add_argument("--max-n", "--maxn", dest="max_n", type=int, default=6,
+    parser.add_argument("--max-n", "--maxn", action=RenamedFlag, dest="max_n", type=int, default=6,
                         help="most characters of an n-gram (--maxn: deprecated spelling)")
     parser.add_argument("--bucket", type=int, default=200_000,
                         help="n-gram rows (fastText's default 2,000,000 makes an 800 MB export at output_dim 100)")

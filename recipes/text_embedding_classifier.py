@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from zoo.custom import TextEmbedding
 from zoo.data import load_vader_movie_reviews
-from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 
 RECIPE = Recipe(
@@ -39,7 +39,7 @@ def parse_args(argv=None):
     parser.add_argument("--data", help="a ground-truth file of yours (id, score, text); default: the shipped one")
     parser.add_argument("--pooling", choices=("mean", "bilstm"), default="mean",
                         help="mean of the word vectors, or a bidirectional LSTM")
-    parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=64,
+    parser.add_argument("--output-dim", "--dim", action=RenamedFlag, dest="output_dim", type=int, default=64,
                         help="embedding size (--dim: deprecated spelling)")
     parser.add_argument("--max-tokens", type=int, default=20_000, help="vocabulary size of the TextVectorization layer")
     parser.add_argument("--sequence-length", type=int, default=48, help="tokens kept a text")

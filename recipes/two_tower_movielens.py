@@ -30,7 +30,7 @@ from zoo.data import load_movielens
 from zoo.data.movielens import split_latest
 from zoo.errors import ZooDataError
 from zoo.evaluate.retrieval import popularity_scores, relevance_matrix, retrieval_metrics
-from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
+from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 from zoo.static.vectors import Vectors
 from zoo.views import write_projector
@@ -57,7 +57,7 @@ def parse_args(argv=None):
     parser.add_argument("--users", help="a users file of yours (RecBole .user)")
     parser.add_argument("--items", help="an items file of yours (RecBole .item)")
     parser.add_argument("--held-out", type=int, default=10, help="latest ratings per user held out for the test")
-    parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=64,
+    parser.add_argument("--output-dim", "--dim", action=RenamedFlag, dest="output_dim", type=int, default=64,
                         help="size of the user and item vectors (--dim: deprecated spelling)")
     parser.add_argument("--epochs", type=int, default=8, help="passes over the training ratings")
     parser.add_argument("--batch-size", type=int, default=1024, help="also the number of in-batch candidates")

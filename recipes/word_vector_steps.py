@@ -5,7 +5,7 @@ import numpy as np
 
 from zoo.data import load_word_pairs
 from zoo.evaluate import evaluate_word_vectors
-from zoo.recipes import add_output_flags
+from zoo.recipes import RenamedFlag, add_output_flags
 from zoo.serving import check, export
 from zoo.static.vectors import Vectors
 
@@ -18,7 +18,7 @@ def add_training_flags(parser, epochs=5):
     output folders and verbosity (`epochs`: the default of --epochs)."""
     parser.add_argument("--corpus", default="wiki-excerpt+lee",
                         help="a text file (one sentence or document a line) or data-layer corpora joined with '+'")
-    parser.add_argument("--output-dim", "--dim", dest="output_dim", type=int, default=100,
+    parser.add_argument("--output-dim", "--dim", action=RenamedFlag, dest="output_dim", type=int, default=100,
                         help="width of the word vectors (--dim: deprecated spelling)")
     parser.add_argument("--window", type=int, default=5, help="largest distance between two words of a pair")
     parser.add_argument("--min-count", type=int, default=5, help="words rarer than this in the corpus are dropped")

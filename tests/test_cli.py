@@ -87,7 +87,7 @@ def test_embed_names_the_path_and_what_to_do_for_an_export_without_text_input(tm
     path = zoo.export(model, "ages", {"age": [31.0]}, root=tmp_path)
     assert main(["embed", str(path), "hello"]) == 2
     assert f"zoo: error: {path} takes age (float32), not text: give each input as a JSON object, e.g. " \
-           """'{"age": "..."}'""" in capsys.readouterr().err
+           """'{"age": 0}'""" in capsys.readouterr().err
     assert main(["embed", str(path), '{"age": 31}', '{"age": 20}']) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     expected = model(tf.constant([31.0, 20.0]))["embedding"].numpy()

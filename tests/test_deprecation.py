@@ -197,3 +197,24 @@ def test_the_helpers_are_defined_once():
 
     for name in ("renamed_arguments", "with_current_names"):
         assert not hasattr(training, name)  # moved to zoo.deprecation: one place
+
+
+@pytest.mark.parametrize("make, old, new", [
+    (lambda: __import__("zoo.static.word2vec", fromlist=["Word2Vec"]).Word2Vec(output_dim=7), "dim", "output_dim"),
+    (lambda: __import__("zoo.static.glove", fromlist=["GloVe"]).GloVe(output_dim=7), "dim", "output_dim"),
+    (lambda: __import__("zoo.static.fasttext", fromlist=["FastText"]).FastText(min_n=2), "minn", "min_n"),
+])
+def test_the_static_trainers_old_attribute_names_read_the_new_ones_with_a_warning(make, old, new):
+    trainer = make()
+    with pytest.warns(DeprecationWarning, match=rf"\.{old} is deprecated and will be removed in the next release"):
+        assert getattr(trainer, old) == getattr(trainer, new)
+
+
+def test_an_old_masked_mean_pooling_config_loads_without_a_warning():
+    import warnings
+
+    from zoo.custom.masked_mean_pooling import MaskedMeanPooling
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert MaskedMeanPooling.from_config({"name": "pool"}).pooling == "mean"

@@ -49,3 +49,22 @@ def test_only_temporaries_of_dead_processes_are_removed(tmp_path):
         folder.mkdir()
     remove_abandoned(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "model"])
+
+
+def test_a_failed_rename_into_place_puts_the_old_folder_back(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    rename = Path.rename
+
+    def failing(self, destination):
+        if Path(destination) == target and self.name.startswith(TEMPORARY_PREFIX):
+            raise OSError("disk full")
+        return rename(self, destination)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_folder(target, lambda folder: (folder / "new.txt").write_text("new"))
+    assert [p.name for p in target.iterdir()] == ["old.txt"] and [p.name for p in tmp_path.iterdir()] == ["model"]

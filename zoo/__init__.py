@@ -59,7 +59,7 @@ __all__ = sorted(_LAZY)
 
 def _run_as_the_command_line():
     """True in the `zoo` command's own process (its console script is named zoo)."""
-    return bool(sys.argv) and os.path.basename(sys.argv[0]) == "zoo"
+    return bool(sys.argv) and os.path.splitext(os.path.basename(sys.argv[0]))[0] == "zoo"  # zoo.exe on Windows
 
 
 if not _run_as_the_command_line():

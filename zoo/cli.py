@@ -38,7 +38,7 @@ def cmd_embed(args):
     import tensorflow as tf
 
     from zoo.serving.load import register_export_ops
-    from zoo.serving.rest_server import RequestError, to_json, to_tensor
+    from zoo.serving.rest_server import RequestError, model_error, to_json, to_tensor
 
     register_export_ops(args.path)  # TF Text's ops, for exports that tokenise in the graph
     signature = tf.saved_model.load(args.path).signatures["serving_default"]
@@ -47,7 +47,7 @@ def cmd_embed(args):
     if len(specs) == 1 and first_spec.dtype == tf.string:  # a text export: each argument is a text
         rows, columns = args.texts, {first: args.texts}
     else:  # each argument is a JSON object of the export's inputs
-        example = json.dumps({name: "..." for name in specs})
+        example = json.dumps({name: "..." if spec.dtype == tf.string else 0 for name, spec in specs.items()})
         try:
             rows = [json.loads(text) for text in args.texts]
         except json.JSONDecodeError:
@@ -63,6 +63,8 @@ def cmd_embed(args):
         outputs = signature(**{name: to_tensor(columns[name], spec, name) for name, spec in specs.items()})
     except RequestError as error:
         raise ZooInputError(f"{args.path}: {error}") from None
+    except (tf.errors.OpError, TypeError, ValueError) as error:  # the model's own refusal of these inputs
+        raise ZooInputError(f"{args.path}: the export refused these inputs: {model_error(error)}") from None
     names = [args.output] if args.output else (["embedding"] if "embedding" in outputs else sorted(outputs))
     for name in names:
         if name not in outputs:

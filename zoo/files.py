@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 TEMPORARY_PREFIX = ".tmp-"
+ASIDE_PREFIX = ".old-"  # the replaced folder, for the moment between two renames: never removed as abandoned
 
 
 def temporary_path(path):
@@ -30,9 +31,13 @@ def replace_with(temporary, path):
     new one is in; an existing file is replaced in one step (os.replace)."""
     path = Path(path)
     if path.is_dir():
-        aside = temporary_path(path)
+        aside = path.with_name(f"{ASIDE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}-{path.name}")
         path.rename(aside)
-        Path(temporary).rename(path)
+        try:
+            Path(temporary).rename(path)
+        except BaseException:
+            aside.rename(path)  # the old folder back in place
+            raise
         shutil.rmtree(aside)
     else:
         os.replace(temporary, path)

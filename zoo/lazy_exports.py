@@ -1,5 +1,6 @@
-"""Package attributes imported on first use, so that `import zoo` or `import zoo.static` does not load
-TensorFlow by itself (`zoo list` and `zoo --help` start at once)."""
+"""Package attributes imported on first use: a subpackage's `__init__` names its public classes without
+importing their modules, so that the `zoo` command (whose process skips the facade's registration imports)
+answers `--help` and `list` without TensorFlow."""
 
 import importlib
 

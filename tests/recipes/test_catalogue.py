@@ -90,3 +90,14 @@ def test_every_recipe_flag_has_help_and_shows_its_default(name, monkeypatch):
     parser = captured.value.args[0]
     assert [a.dest for a in parser._actions if not a.help] == []
     assert "(default: saved_models)" in parser.format_help()
+
+
+@pytest.mark.parametrize("flags, dest, value", [(["--dim", "8"], "output_dim", 8), (["--minn", "2"], "min_n", 2)])
+def test_an_old_flag_spelling_works_and_says_it_is_deprecated(flags, dest, value, capsys):
+    from zoo.recipes import fasttext
+
+    assert getattr(fasttext.parse_args(flags), dest) == value
+    new = {"--dim": "--output-dim", "--minn": "--min-n"}[flags[0]]
+    assert f"zoo: {flags[0]} is deprecated and will be removed in the next release: use {new} instead" in \
+        capsys.readouterr().err
+    assert getattr(fasttext.parse_args([new, flags[1]]), dest) == value and capsys.readouterr().err == ""

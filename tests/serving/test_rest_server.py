@@ -111,3 +111,23 @@ def test_outputs_become_json_values(value, expected):
     from zoo.serving.rest_server import to_json
 
     assert to_json(value) == expected
+
+
+def test_numbers_are_checked_as_tf_serving_reads_them():
+    from zoo.serving.rest_server import RequestError, to_tensor
+
+    for value, message in [([None], "null is not a float32 number"), (["31"], '"31" is not a float32 number'),
+                           ([True], "true is not a float32 number")]:
+        with pytest.raises(RequestError, match=message):
+            to_tensor(value, tf.TensorSpec([None], tf.float32), "age")
+    with pytest.raises(RequestError, match="101.9 is not a whole number"):
+        to_tensor([101.9], tf.TensorSpec([None], tf.int32), "token_ids")
+    with pytest.raises(RequestError, match="cannot be read as int32"):
+        to_tensor([2 ** 40], tf.TensorSpec([None], tf.int32), "token_ids")
+    assert to_tensor([[1, 2]], tf.TensorSpec([None, None], tf.int32), "ids").numpy().tolist() == [[1, 2]]
+
+
+def test_a_bad_signature_name_or_an_unexpected_failure_still_answers_json(server):
+    assert request(server, "/v1/models/tiny:predict", {"inputs": TEXTS, "signature_name": ["x"]})[0] == 400
+    status, body = request(server, "/v1/models/tiny:predict", {"inputs": [[1, 2]]})  # numbers for a string input
+    assert status in (400, 500) and list(body) == ["error"]

@@ -437,7 +437,9 @@ def test_an_old_argument_name_still_works_and_warns_naming_the_new_one(trainer, 
             as caught:
         old_style = trainer(**{old: value})
     assert [w.filename for w in ours(caught)] == [__file__]  # the warning points at the caller's line
-    assert getattr(old_style, new) == value and not hasattr(old_style, old)
+    assert getattr(old_style, new) == value
+    with pytest.warns(DeprecationWarning, match=rf"{trainer.__name__}\.{old} is deprecated"):
+        assert getattr(old_style, old) == value  # the old attribute name reads the new one, for one release
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         new_style = trainer(**{new: value})

@@ -32,3 +32,12 @@ class MaskedMeanPooling(TokenPooling):
         if pooling != "mean":
             raise ValueError(f"MaskedMeanPooling pools with the mean only, not {pooling!r}; use TokenPooling")
         super().__init__(pooling="mean", **kwargs)
+
+    @classmethod
+    def from_config(cls, config):
+        """An old .keras file loads without a warning: its owner can only fix it by saving it again."""
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return cls(**config)

@@ -94,12 +94,31 @@ def to_tensor(values, spec, name):
             return [decode(v) for v in value]
         return value
 
+    def check_number(value):  # JSON numbers only, as TF Serving reads them: no null, true, "31" or 1.5 for an int
+        if isinstance(value, list):
+            return [check_number(v) for v in value]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise RequestError(400, f"input {name}: {json.dumps(value)} is not a {spec.dtype.name} number")
+        if spec.dtype.is_integer and value != int(value):
+            raise RequestError(400, f"input {name}: {value} is not a whole number ({spec.dtype.name})")
+        return value
+
     try:
         if spec.dtype == tf.string:
             return tf.constant(decode(values), tf.string)
-        return tf.constant(np.asarray(values, dtype=spec.dtype.as_numpy_dtype))
-    except (ValueError, TypeError) as error:
+        return tf.constant(np.asarray(check_number(values), dtype=spec.dtype.as_numpy_dtype))
+    except (ValueError, TypeError, OverflowError) as error:
         raise RequestError(400, f"input {name}: cannot be read as {spec.dtype.name}: {error}") from None
+
+
+def model_error(error):
+    """A model's own error as one line: an OpError's message without its node trace."""
+    import tensorflow as tf
+
+    message = error.message if isinstance(error, tf.errors.OpError) else str(error)
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    useful = [line for line in lines if not line.endswith(":") and not line.startswith(("Node:", "File", "[["))]
+    return (useful or lines or [type(error).__name__])[0]
 
 
 def to_json(array):
@@ -121,7 +140,7 @@ def predict(models, name, version, body):
         raise RequestError(400, 'the request must be a JSON object with either "instances" or "inputs"')
     _, model = models.get(name, version)
     signature_name = body.get("signature_name", "serving_default")
-    if signature_name not in model.signatures:
+    if not isinstance(signature_name, str) or signature_name not in model.signatures:
         raise RequestError(400, f"Serving signature name: \"{signature_name}\" not found in signature def")
     signature = model.signatures[signature_name]
     specs = signature.structured_input_signature[1]
@@ -146,7 +165,7 @@ def predict(models, name, version, body):
     try:
         outputs = {n: value.numpy() for n, value in signature(**tensors).items()}
     except Exception as error:  # noqa: BLE001  the model's own error, as TF Serving reports it
-        raise RequestError(400, str(error).strip().splitlines()[0]) from None
+        raise RequestError(400, model_error(error)) from None
     if "inputs" in body:
         answer = {n: to_json(v) for n, v in outputs.items()}
         return {"outputs": next(iter(answer.values())) if len(answer) == 1 else answer}
@@ -190,6 +209,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, predict(self.models, match["name"], match["version"], body))
         except RequestError as error:
             return self.answer(error.status, {"error": str(error)})
+        except Exception as error:  # noqa: BLE001  never a dropped connection: the client gets TF Serving's shape
+            return self.answer(500, {"error": f"{type(error).__name__}: {error}"})
 
     def do_GET(self):  # noqa: N802  (http.server's names)
         self.route("GET")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from zoo.deprecation import renamed_arguments
+from zoo.deprecation import renamed_arguments, renamed_attribute
 from zoo.static.negative_sampling_model import NegativeSamplingModel
 from zoo.static.word2vec import Word2Vec
 
@@ -42,6 +42,7 @@ class FastText(Word2Vec):
     """
 
     RENAMED_ARGUMENTS = {**Word2Vec.RENAMED_ARGUMENTS, "minn": "min_n", "maxn": "max_n"}
+    minn, maxn = renamed_attribute("minn", "min_n"), renamed_attribute("maxn", "max_n")
 
     @renamed_arguments(**RENAMED_ARGUMENTS)
     def __init__(self, mode="skipgram", output_dim=100, min_n=3, max_n=6, bucket=2_000_000, **kwargs):

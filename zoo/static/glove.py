@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from zoo.deprecation import renamed_arguments, with_current_names
+from zoo.deprecation import renamed_arguments, renamed_attribute, with_current_names
 from zoo.errors import ZooInputError
 from zoo.files import write_folder
 from zoo.static.cooccurrence import cooccurrence
@@ -57,6 +57,7 @@ class GloVe:
     """
 
     RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+    dim = renamed_attribute("dim", "output_dim")
 
     @renamed_arguments(**RENAMED_ARGUMENTS)
     def __init__(self, output_dim=100, window=10, x_max=100.0, alpha=0.75, epochs=25, min_count=5,

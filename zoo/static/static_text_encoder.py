@@ -1,7 +1,6 @@
 import keras
 import tensorflow as tf
 
-
 COMBINERS = ("mean", "sqrtn", "sum")
 PUNCTUATION = r"[[:punct:]]"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from zoo.deprecation import renamed_arguments, with_current_names
+from zoo.deprecation import renamed_arguments, renamed_attribute, with_current_names
 from zoo.errors import ZooDataError
 from zoo.files import write_folder
 from zoo.static.corpus import Corpus
@@ -65,6 +65,7 @@ class Word2Vec:
     """
 
     RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
+    dim = renamed_attribute("dim", "output_dim")
 
     @renamed_arguments(**RENAMED_ARGUMENTS)
     def __init__(self, mode="skipgram", output_dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
