@@ -37,11 +37,11 @@ def cmd_embed(args):
     import numpy as np
     import tensorflow as tf
 
-    from zoo.serving.load import register_export_ops
+    from zoo.serving.layout import SIGNATURE
+    from zoo.serving.load import load_saved_model
     from zoo.serving.rest_server import RequestError, model_error, to_json, to_tensor
 
-    register_export_ops(args.path)  # TF Text's ops, for exports that tokenise in the graph
-    signature = tf.saved_model.load(args.path).signatures["serving_default"]
+    signature = load_saved_model(args.path).signatures[SIGNATURE]  # TF Text's ops registered where needed
     specs = signature.structured_input_signature[1]
     (first, first_spec), = list(specs.items())[:1]
     if len(specs) == 1 and first_spec.dtype == tf.string:  # a text export: each argument is a text

@@ -5,6 +5,7 @@ import keras
 
 from zoo.errors import ZooInputError
 from zoo.serving.check import validate_export_folder
+from zoo.serving.layout import SIGNATURE
 
 
 def graph_ops(saved_model):
@@ -35,6 +36,14 @@ def register_export_ops(path):
     return saved_model
 
 
+def load_saved_model(path):
+    """`tf.saved_model.load(path)` once the export's ops are registered (see `register_export_ops`)."""
+    import tensorflow as tf
+
+    register_export_ops(path)
+    return tf.saved_model.load(str(path))
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class ExportedModel(keras.layers.Layer):
     """An export's `serving_default`, as a frozen Keras 3 layer.
@@ -60,17 +69,14 @@ class ExportedModel(keras.layers.Layer):
     def __init__(self, path, output="embedding", **kwargs):
         kwargs["trainable"] = False  # frozen, also when a saved config says so
         super().__init__(**kwargs)
-        import tensorflow as tf
-
         self.export_path, self.output_name = str(path), output
-        register_export_ops(self.export_path)
-        signature = tf.saved_model.load(self.export_path).signatures["serving_default"]
+        signature = load_saved_model(self.export_path).signatures[SIGNATURE]
         self.input_specs = signature.structured_input_signature[1]
         self.input_names = sorted(self.input_specs)
         output_names = sorted(signature.structured_outputs)
         if output is not None and output not in output_names:
             raise ZooInputError(f"{self.export_path}: has no output {output!r}; it has {', '.join(output_names)}")
-        self.saved = keras.layers.TFSMLayer(self.export_path, call_endpoint="serving_default", trainable=False)
+        self.saved = keras.layers.TFSMLayer(self.export_path, call_endpoint=SIGNATURE, trainable=False)
 
     def call(self, inputs):
         if not isinstance(inputs, dict):

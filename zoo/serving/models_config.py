@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from zoo.files import written_aside
-from zoo.serving.layout import MODELS_CONFIG
+from zoo.serving.layout import MODELS_CONFIG, versions
 
 
 def write_models_config(root="saved_models", base_path="/models"):
@@ -15,7 +15,7 @@ def write_models_config(root="saved_models", base_path="/models"):
     root = Path(root)
     config = model_server_config_pb2.ModelServerConfig()
     for model_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        if any(child.is_dir() and child.name.isdigit() for child in model_dir.iterdir()):
+        if versions(model_dir):
             entry = config.model_config_list.config.add()
             entry.name = model_dir.name
             entry.base_path = f"{base_path}/{model_dir.name}"

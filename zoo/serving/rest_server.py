@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from zoo.errors import ZooInputError
-from zoo.serving.layout import MODELS_CONFIG
+from zoo.serving.layout import MODELS_CONFIG, SIGNATURE, versions
 
 ROUTE = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?(?P<verb>:predict)?$")
 
@@ -62,7 +62,7 @@ class Models:
     def versions(self, name):
         if name not in self.names:
             raise RequestError(404, f"Servable not found for request: Latest({name})")
-        return sorted(int(p.name) for p in (self.root / name).iterdir() if p.is_dir() and p.name.isdigit())
+        return versions(self.root / name)
 
     def get(self, name, version=None):
         versions = self.versions(name)
@@ -71,13 +71,9 @@ class Models:
             raise RequestError(404, f"Servable not found for request: Specific({name}, {version})")
         with self.lock:
             if (name, version) not in self.loaded:
-                import tensorflow as tf
+                from zoo.serving.load import load_saved_model
 
-                from zoo.serving.load import register_export_ops
-
-                path = self.root / name / str(version)
-                register_export_ops(path)
-                self.loaded[name, version] = tf.saved_model.load(str(path))
+                self.loaded[name, version] = load_saved_model(self.root / name / str(version))
         return version, self.loaded[name, version]
 
 
@@ -139,7 +135,7 @@ def predict(models, name, version, body):
     if not isinstance(body, dict) or ("instances" in body) == ("inputs" in body):
         raise RequestError(400, 'the request must be a JSON object with either "instances" or "inputs"')
     _, model = models.get(name, version)
-    signature_name = body.get("signature_name", "serving_default")
+    signature_name = body.get("signature_name", SIGNATURE)
     if not isinstance(signature_name, str) or signature_name not in model.signatures:
         raise RequestError(400, f"Serving signature name: \"{signature_name}\" not found in signature def")
     signature = model.signatures[signature_name]

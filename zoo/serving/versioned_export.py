@@ -13,10 +13,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.files import remove, remove_abandoned, temporary_path
-from zoo.serving.layout import WARMUP_FILE
+from zoo.serving.layout import SIGNATURE, WARMUP_FILE, versions
 from zoo.serving.models_config import write_models_config
-
-SIGNATURE = "serving_default"
 
 
 def lookup_tables(model):
@@ -78,10 +76,6 @@ def write_warmup_requests(path, model_name, examples, specs):
     path.parent.mkdir(parents=True, exist_ok=True)
     with tf.io.TFRecordWriter(str(path)) as writer:
         writer.write(log.SerializeToString())
-
-
-def versions(model_dir):
-    return sorted(int(p.name) for p in Path(model_dir).glob("*") if p.is_dir() and p.name.isdigit())
 
 
 def export(model, name, warmup_examples, *, root="saved_models", input_signature=None, output_name="embedding"):
