@@ -36,6 +36,14 @@ def text_embedding():
     return layer
 
 
+def rnn_encoder():
+    from zoo.custom import RNNEncoder
+
+    layer = RNNEncoder(max_tokens=50, output_dim=4, units=3, cell="gru", pooling="max", sequence_length=8)
+    layer.adapt(TEXTS)
+    return layer
+
+
 def static_text_encoder():
     return vectors().text_encoder()
 
@@ -62,8 +70,8 @@ def cached_text_encoder():
     return CachedTextEncoder(static_text_encoder(), ["the fox", "hello world"])
 
 
-TEXT_LAYERS = [text_embedding, static_text_encoder, static_text_encoder_with_subwords, bert_encoder, gpt2_encoder,
-               cached_text_encoder]
+TEXT_LAYERS = [text_embedding, rnn_encoder, static_text_encoder, static_text_encoder_with_subwords, bert_encoder,
+               gpt2_encoder, cached_text_encoder]
 
 
 @pytest.mark.parametrize("make", TEXT_LAYERS, ids=lambda make: make.__name__)
@@ -116,3 +124,12 @@ def test_two_tower_inside_a_model(tmp_path):
     inputs = {name: keras.Input(shape=(), dtype="string", name=name) for name in ("user_id", "item_id")}
     sample = {"user_id": np.array(["1", "2", "9"], dtype=object), "item_id": np.array(["a", "c", "z"], dtype=object)}
     check_keras_contract(lambda features: towers(features)["query"], inputs, sample, tmp_path)
+
+
+def test_the_token_tagger_inside_a_model(tmp_path):
+    from tests.contextual.tiny_models import tiny_bert_encoder
+    from zoo.contextual.token_tagger import TokenTagger
+
+    tagger = TokenTagger(tiny_bert_encoder(), ["DT", "NN", "."])
+    pooled = keras.layers.GlobalAveragePooling1D()  # the words' vectors, padding (zeros) included
+    check_keras_contract(lambda text: pooled(tagger(text)["token_vectors"]), text_input(), TEXTS, tmp_path)

@@ -5,6 +5,8 @@ import platform
 import sys
 
 import keras
+import numpy as np
+import pytest
 
 from tests.static.test_word2vec import planted_corpus
 from zoo import training as training
@@ -61,3 +63,64 @@ def test_without_glibc_the_callback_does_nothing(monkeypatch):
     callback.on_train_end()
     assert not callback.applied
 
+
+
+def test_warm_up_linear_decay_rises_then_falls_to_zero_as_hugging_face_schedules_it():
+    schedule = training.WarmUpLinearDecay(2e-5, total_steps=100, warmup_steps=10)
+    steps = np.arange(0, 121)
+    # Hugging Face's get_linear_schedule_with_warmup, written out: step / warmup, then (total - step) / (total -
+    # warmup), never below 0.
+    expected = 2e-5 * np.where(steps < 10, steps / 10, np.maximum(0.0, (100 - steps) / 90))
+    np.testing.assert_allclose([float(schedule(s)) for s in steps], expected, rtol=1e-5, atol=1e-12)
+    copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
+    assert copy.get_config() == {"peak": 2e-5, "total_steps": 100, "warmup_steps": 10}
+
+
+def test_warm_up_linear_decay_refuses_a_warm_up_longer_than_the_training():
+    with pytest.raises(ValueError, match="warmup_steps"):
+        training.WarmUpLinearDecay(1e-3, total_steps=10, warmup_steps=11)
+
+
+def scored_model():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("in_a_folder", [False, True])
+def test_keep_best_epoch_ends_on_the_weights_of_the_best_scored_epoch(tmp_path, in_a_folder):
+    model = scored_model()
+    scores = iter([1.0, 3.0, 2.0])  # the second epoch scores best
+    kernels = []
+    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: kernels.append(model.get_weights()[0]))
+    best = training.KeepBestEpoch(lambda: next(scores), folder=tmp_path / "best" if in_a_folder else None)
+    x, y = np.ones((8, 1)), np.ones((8, 1))
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[recorder, best])
+    assert best.best_epoch == 1 and best.best_score == 3.0
+    assert history.history["dev_score"] == [1.0, 3.0, 2.0]
+    np.testing.assert_array_equal(model.get_weights()[0], kernels[1])
+    assert not np.array_equal(kernels[1], kernels[2])
+    assert not (tmp_path / "best").exists()  # removed once the fit has ended on the best weights
+
+
+def test_keep_best_epoch_remembers_the_epochs_before_an_interruption(tmp_path):
+    model = scored_model()
+    x, y = np.ones((8, 1)), np.ones((8, 1))
+    kernels = []
+
+    def record_then_stop(epoch, logs):
+        kernels.append(model.get_weights()[0])
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    first = training.KeepBestEpoch(iter([5.0, 1.0]).__next__, folder=tmp_path / "best")
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup")),
+                                                         first, keras.callbacks.LambdaCallback(
+                                                             on_epoch_end=record_then_stop)])
+    model = scored_model()  # a new process would start from scratch; BackupAndRestore brings epoch 1 back
+    resumed = training.KeepBestEpoch(lambda: 2.0, folder=tmp_path / "best")
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup")),
+                                                     resumed])
+    assert resumed.scores == {0: 5.0, 1: 1.0, 2: 2.0} and resumed.best_epoch == 0
+    np.testing.assert_array_equal(model.get_weights()[0], kernels[0])  # epoch 0's, from before the interruption

@@ -1,10 +1,14 @@
 """What the trainers share: an epoch counter for their batch generators, large arrays kept on the heap while
-they train, and the callbacks a trainer's `fit` runs. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
+they train, the callbacks a trainer's `fit` runs, a learning rate with warm-up and linear decay, and the best
+epoch on a development set kept. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
 
 import ctypes
+import json
 import os
 import platform
+import shutil
 import sys
+from pathlib import Path
 
 import keras
 
@@ -101,3 +105,105 @@ def training_callbacks(checkpoint_dir, callbacks):
     backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
     return counter, [counter, *backup, LargeArraysOnTheHeap(), *callbacks]
 
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class WarmUpLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The learning rate rises linearly from 0 to `peak` over `warmup_steps`, then falls linearly to 0 at
+    `total_steps` (Hugging Face's `get_linear_schedule_with_warmup`, sentence-transformers' default). Keras has
+    warm-up only before a cosine decay (`CosineDecay(warmup_target=...)`), hence this one.
+
+    Args:
+        peak: the learning rate reached at the end of the warm-up.
+        total_steps: optimizer steps of the whole training; the rate is 0 from there on.
+        warmup_steps: steps of the rise (int; 0 for none).
+
+    Example:
+    ```python
+    steps = epochs * batches_per_epoch
+    optimizer = keras.optimizers.AdamW(WarmUpLinearDecay(2e-5, steps, warmup_steps=steps // 10))
+    ```
+    """
+
+    def __init__(self, peak, total_steps, warmup_steps=0):
+        if total_steps < 1 or not 0 <= warmup_steps <= total_steps:
+            raise ValueError(f"need 0 <= warmup_steps ({warmup_steps}) <= total_steps ({total_steps}), total >= 1")
+        self.peak = float(peak)
+        self.total_steps = int(total_steps)
+        self.warmup_steps = int(warmup_steps)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        rising = step / max(self.warmup_steps, 1)
+        falling = (self.total_steps - step) / max(self.total_steps - self.warmup_steps, 1)
+        fraction = keras.ops.where(step < self.warmup_steps, rising, falling)
+        return self.peak * keras.ops.clip(fraction, 0.0, 1.0)
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps}
+
+
+class KeepBestEpoch(keras.callbacks.Callback):
+    """Scores the model after each epoch, keeps the weights of the best epoch and puts them back at the end.
+
+    `score()` (e.g. Spearman on a development set) is logged as `logs[name]`, so progress bars and History show
+    it. With a `folder`, the best weights and every epoch's score are written there (`best.weights.h5`,
+    `scores.json`), so that a fit resumed by `BackupAndRestore` still knows the best epoch before the
+    interruption; without one they are kept in memory. Keras' `ModelCheckpoint(save_best_only=True)` saves the
+    best epoch but forgets it on resumption and does not restore it, hence this one.
+
+    Args:
+        score: a callable taking no arguments, returning a float.
+        name: its name in the logs. Default "dev_score".
+        higher_is_better: the direction. Default True.
+        folder: where the best weights and the scores go (created, and removed once the fit has ended on the
+            best weights); None keeps them in memory.
+
+    Output: `scores` ({epoch: score}), `best_epoch`, `best_score`, after or during the fit.
+    """
+
+    def __init__(self, score, name="dev_score", higher_is_better=True, folder=None):
+        super().__init__()
+        self.score, self.name, self.higher_is_better = score, name, higher_is_better
+        self.folder = Path(folder) if folder else None
+        self.scores = {}
+        self._best_weights = None
+
+    @property
+    def best_epoch(self):
+        if not self.scores:
+            return None
+        pick = max if self.higher_is_better else min
+        return pick(self.scores, key=lambda epoch: (self.scores[epoch], -epoch) if self.higher_is_better
+                    else (self.scores[epoch], epoch))
+
+    @property
+    def best_score(self):
+        return None if self.best_epoch is None else self.scores[self.best_epoch]
+
+    def on_train_begin(self, logs=None):
+        if self.folder and (self.folder / "scores.json").is_file():  # a resumed fit: what the epochs before gave
+            self.scores = {int(k): v for k, v in json.loads((self.folder / "scores.json").read_text()).items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = float(self.score())
+        if logs is not None:
+            logs[self.name] = value
+        self.scores[epoch] = value
+        if self.best_epoch == epoch:
+            if self.folder:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.model.save_weights(self.folder / "best.weights.h5", overwrite=True)
+            else:
+                self._best_weights = [w.numpy() for w in self.model.weights]
+        if self.folder:
+            (self.folder / "scores.json").write_text(json.dumps(self.scores))
+
+    def on_train_end(self, logs=None):
+        if self.best_epoch is None:
+            return
+        if self.folder and (self.folder / "best.weights.h5").is_file():
+            self.model.load_weights(self.folder / "best.weights.h5")
+            shutil.rmtree(self.folder)
+        elif self._best_weights is not None:
+            self.model.set_weights(self._best_weights)

@@ -64,6 +64,52 @@ def test_vader_movie_reviews():
     assert all(-4 <= r.score <= 4 for r in reviews)
 
 
+def test_clothing_reviews():
+    reviews = data.load_clothing_reviews()
+    assert reviews[0] == data.clothing_reviews.Review("Absolutely wonderful - silky and sexy and comfortable", 4,
+                                                      "Intimate")
+    assert reviews[2].text.startswith("Some major design flaws. I had such high hopes for this dress")
+    assert {r.rating for r in reviews} == {1, 2, 3, 4, 5}
+    assert {r.department for r in reviews} == {"Tops", "Dresses", "Bottoms", "Intimate", "Jackets", "Trend", ""}
+
+
+def test_wsj_pos():
+    sentences = data.load_wsj_pos()
+    assert sentences[0].words[:4] == ("Pierre", "Vinken", ",", "61")
+    assert sentences[0].tags[:4] == ("NNP", "NNP", ",", "CD")
+    assert all(len(s.words) == len(s.tags) for s in sentences)
+
+
+def test_a_word_holding_a_slash_keeps_it(tmp_path):
+    path = tmp_path / "tagged.txt"
+    path.write_text("1/2/CD cup/NN\n")
+    assert data.load_wsj_pos(path=path)[0] == data.tagged_sentences.TaggedSentence(("1/2", "cup"), ("CD", "NN"))
+
+
+def write_reviews(path, ratings, columns=("Title", "Review Text", "Rating", "Department Name")):
+    import pyarrow
+    import pyarrow.parquet
+
+    values = {"Title": [None] * len(ratings), "Review Text": ["fits well"] * len(ratings), "Rating": ratings,
+              "Department Name": ["Tops"] * len(ratings)}
+    pyarrow.parquet.write_table(pyarrow.table({name: values[name] for name in columns}), path)
+
+
+def test_clothing_reviews_of_a_user_and_their_errors(tmp_path):
+    path = tmp_path / "reviews.parquet"
+    write_reviews(path, [5, 2])
+    assert data.load_clothing_reviews(path=path)[1] == data.clothing_reviews.Review("fits well", 2, "Tops")
+    write_reviews(path, [5, 9])
+    with pytest.raises(ZooDataError, match=r"reviews.parquet: row 2: field 'Rating' must be 1 to 5, found 9"):
+        data.load_clothing_reviews(path=path)
+    write_reviews(path, [5], columns=("Review Text", "Rating"))
+    with pytest.raises(ZooDataError, match=r"reviews.parquet: missing column\(s\) 'Title', 'Department Name'"):
+        data.load_clothing_reviews(path=path)
+    path.write_text("not parquet")
+    with pytest.raises(ZooDataError, match=r"reviews.parquet: not a readable Parquet file"):
+        data.load_clothing_reviews(path=path)
+
+
 def test_to_dataset_gives_named_columns():
     dataset = data.to_dataset(data.load_stsb("dev")[:5])
     element = next(iter(dataset))
@@ -91,6 +137,10 @@ def test_users_own_files_in_the_original_format(tmp_path):
     (lambda p: data.load_word_pairs(path=p), "cat dog 1\ncat\n", "expected 3 fields", 2),
     (lambda p: data.load_analogies(path=p), ": s\na b c d\na b c\n", "expected 4 words", 3),
     (lambda p: data.load_vader_movie_reviews(path=p), "1\t0.5\tfine\n2\tgood\n", "expected 3 fields", 2),
+    (lambda p: data.load_stsb("train", path=p), "g\ts\t2012\t1\t3\ta\tb\ng\ts\t2012\t2\t-1\ta\tb\n",
+     "field 'score' must be 0 to 5, found '-1'", 2),
+    (lambda p: data.load_wsj_pos(path=p), "The/DT cat/NN\nA/DT dog NN\n", "token 2 'dog' is not word/TAG", 2),
+    (lambda p: data.load_wsj_pos(path=p), "The/DT /NN\n", "token 2 '/NN' is not word/TAG", 1),
     (lambda p: data.load_movielens("users", path=p), "user_id:token\tage:token\n1\t20\n",
      "header lacks column(s) gender, occupation, zip_code", 1),
 ])

@@ -6,8 +6,9 @@ from zoo.custom.cached_text_encoder import CachedTextEncoder
 from zoo.custom.categorical_embedding import CategoricalEmbedding
 from zoo.custom.feature_tower import FeatureTower
 from zoo.custom.masked_mean_pooling import MaskedMeanPooling
+from zoo.custom.rnn_encoder import RNNEncoder
 from zoo.custom.text_embedding import TextEmbedding
 from zoo.custom.two_tower import TwoTower
 
 __all__ = ["BucketizedEmbedding", "CachedTextEncoder", "CategoricalEmbedding", "FeatureTower", "MaskedMeanPooling",
-           "TextEmbedding", "TwoTower"]
+           "RNNEncoder", "TextEmbedding", "TwoTower"]

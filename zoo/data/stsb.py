@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from zoo.data.datasets import Carrier, DataSet, require
 from zoo.data.records import numbered_lines, parse_number, split_fields
+from zoo.errors import ZooDataError
 
 SPLITS = ("train", "dev", "test")
 FILES = {split: f"sts-{split}.csv" for split in SPLITS}
@@ -28,6 +29,8 @@ def read_stsb_file(path):
             continue
         fields = split_fields(path, lineno, line, "\t", 7, ("genre", "source", "year", "id", "score", "s1", "s2"))
         score = parse_number(path, lineno, fields[4], "score")
+        if not 0 <= score <= 5:
+            raise ZooDataError(path, f"field 'score' must be 0 to 5, found {fields[4]!r}", line=lineno)
         pairs.append(SentencePair(fields[5], fields[6], score, fields[0]))
     return pairs
 
