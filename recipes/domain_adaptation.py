@@ -29,6 +29,7 @@ from zoo.contextual.masked_lm_pretraining import MaskedLMPretrainer
 from zoo.contextual.presets import DEFAULT_PRESET
 from zoo.contextual.simcse import SimCSETrainer
 from zoo.data import load_clothing_reviews, load_lee, load_wiki_excerpt
+from zoo.data.records import numbered_lines
 from zoo.errors import ZooDataError, ZooInputError
 from zoo.evaluate.linear_probe import linear_probe_accuracy
 from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
@@ -88,8 +89,9 @@ def domain_texts(args):
     for path in filter(None, (args.corpus, args.labels)):
         if not Path(path).is_file():
             raise ZooDataError(path, "no such file")
-    lines = Path(args.corpus).read_text("utf-8").splitlines()
-    labels = Path(args.labels).read_text("utf-8").splitlines() if args.labels else None
+    # Lines end at "\n" only (str.splitlines would also split a text at a stray \r or \u2028 inside it).
+    lines = [line for _, line in numbered_lines(args.corpus)]
+    labels = [line for _, line in numbered_lines(args.labels)] if args.labels else None
     if labels is not None and len(labels) != len(lines):
         raise ZooDataError(args.labels, f"{len(labels)} labels for the {len(lines)} lines of {args.corpus}")
     kept = [n for n, line in enumerate(lines) if line.strip()]

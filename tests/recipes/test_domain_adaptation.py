@@ -90,6 +90,11 @@ def test_bad_corpora_are_one_line_errors_naming_the_file(tmp_path):
     labels.write_text("a\nb\n", encoding="utf-8")
     with pytest.raises(ZooDataError, match=f"^{labels}: 2 labels for the 3 lines of {small}$"):
         domain_adaptation.main(["--corpus", str(small), "--labels", str(labels)])
+    stray = tmp_path / "stray.txt"
+    stray.write_bytes(b"runs small\rbut soft\nlovely fabric\nthin\n")  # a \r inside a line does not end it
+    labels.write_text("a\nb\nc\n", encoding="utf-8")
+    with pytest.raises(ZooDataError, match=f"^{stray}: 3 texts: a domain corpus needs 20 at least$"):
+        domain_adaptation.main(["--corpus", str(stray), "--labels", str(labels)])
     unmaskable = tmp_path / "unmaskable.txt"
     unmaskable.write_text("\u200b\n" * 30, encoding="utf-8")  # zero-width spaces: text, but no token
     with pytest.raises(ZooDataError, match=f"^{unmaskable}: no text has a token to mask"):
