@@ -26,6 +26,7 @@ import keras_hub
 import numpy as np
 import tensorflow as tf
 
+from zoo.contextual.padded_features import padded_features
 from zoo.errors import ZooInputError
 from zoo.training import training_callbacks
 
@@ -115,17 +116,11 @@ class MaskedLMPretrainer:
 
     def masked_batch(self, token_lists, seed):
         """(features, target ids, weights) for one batch, masked as `seed` says, padded to its longest text."""
-        longest = max(len(row) for row in token_lists)
-        token_ids = np.full((len(token_lists), longest), self.encoder.special_ids[2], np.int32)
-        for row, ids in enumerate(token_lists):
-            token_ids[row, :len(ids)] = ids
-        padding_mask = (np.arange(longest) < np.array([len(ids) for ids in token_lists])[:, None]).astype(np.int32)
+        features = padded_features(token_lists, self.encoder.special_ids[2], "segment_ids" in self.masked_lm.input)
         with python_random_seed(seed):
-            masked = self.mask_generator(token_ids)
-        features = {"token_ids": np.asarray(masked["token_ids"], np.int32), "padding_mask": padding_mask,
-                    "mask_positions": np.asarray(masked["mask_positions"], np.int32)}
-        if "segment_ids" in self.masked_lm.input:
-            features["segment_ids"] = np.zeros_like(padding_mask)
+            masked = self.mask_generator(features["token_ids"])
+        features.update(token_ids=np.asarray(masked["token_ids"], np.int32),
+                        mask_positions=np.asarray(masked["mask_positions"], np.int32))
         return features, np.asarray(masked["mask_ids"], np.int32), np.asarray(masked["mask_weights"], np.float32)
 
     def dataset(self, token_lists, epochs, epoch_counter):

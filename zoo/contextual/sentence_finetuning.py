@@ -13,6 +13,7 @@ from zoo.contextual.angle_loss import AnglELoss
 from zoo.contextual.cosent_loss import CoSENTLoss
 from zoo.contextual.cosine_similarity_loss import CosineSimilarityLoss
 from zoo.contextual.multiple_negatives_ranking_loss import MultipleNegativesRankingLoss
+from zoo.contextual.padded_features import padded_features
 from zoo.contextual.sentence_pair_model import SentencePairModel
 from zoo.errors import ZooInputError
 from zoo.training import KeepBestEpoch, WarmUpLinearDecay, training_callbacks
@@ -49,15 +50,7 @@ def pair_batches(encoder, columns, labels, batch_size, seed=0, counter=None, epo
             for start in range(0, rows, batch_size):
                 chosen = order[start:start + batch_size]
                 sentences = [ids[c * rows + r] for c in range(len(columns)) for r in chosen]
-                longest = max(len(s) for s in sentences)
-                token_ids = np.full((len(sentences), longest), pad_id, np.int32)
-                mask = np.zeros((len(sentences), longest), np.int32)
-                for i, sentence in enumerate(sentences):
-                    token_ids[i, :len(sentence)], mask[i, :len(sentence)] = sentence, 1
-                features = {"token_ids": token_ids, "padding_mask": mask}
-                if with_segments:
-                    features["segment_ids"] = np.zeros_like(token_ids)
-                yield features, labels[chosen]
+                yield padded_features(sentences, pad_id, with_segments), labels[chosen]
 
     spec = tf.TensorSpec((None, None), tf.int32)
     signature = ({"token_ids": spec, "padding_mask": spec, **({"segment_ids": spec} if with_segments else {})},

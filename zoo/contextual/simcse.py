@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.contextual.multiple_negatives_ranking_loss import MultipleNegativesRankingLoss
+from zoo.contextual.padded_features import padded_features
 from zoo.errors import ZooInputError
 from zoo.training import training_callbacks
 
@@ -76,13 +77,7 @@ class SimCSETrainer:
                 order = np.random.default_rng([self.seed, epoch]).permutation(len(token_lists))
                 for start in range(0, len(order), self.batch_size):
                     chosen = [token_lists[i] for i in order[start:start + self.batch_size]]
-                    lengths = np.array([len(row) for row in chosen])
-                    token_ids = np.full((len(chosen), lengths.max()), pad, np.int32)
-                    for row, ids in enumerate(chosen):
-                        token_ids[row, :len(ids)] = ids
-                    features = {"token_ids": token_ids,
-                                "padding_mask": (np.arange(lengths.max()) < lengths[:, None]).astype(np.int32),
-                                "segment_ids": np.zeros_like(token_ids)}
+                    features = padded_features(chosen, pad)
                     yield {name: features[name] for name in names}, np.arange(len(chosen), dtype=np.int32)
 
         signature = ({name: tf.TensorSpec([None, None], tf.int32) for name in names}, tf.TensorSpec([None], tf.int32))
