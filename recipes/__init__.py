@@ -36,6 +36,9 @@ class Recipe:
         metric: what `main` returns as "value" (and "baseline"), e.g. "STS-B test Spearman x100".
         higher_is_better: the metric's direction.
         quick_flags: flags for a quick smoke run (`zoo tour --quick`).
+        tour_flags: flags for `zoo tour` (() runs the defaults; fewer epochs where the defaults would not fit the
+            tour's 10 minutes); None: the tour does not run it (too long), and compares its exports when an
+            earlier `zoo run` made them.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Recipe:
     metric: str
     higher_is_better: bool = True
     quick_flags: tuple = ()
+    tour_flags: tuple | None = ()
 
     @property
     def direction(self):

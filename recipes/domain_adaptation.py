@@ -39,7 +39,7 @@ RECIPE = Recipe(
     name="domain_adaptation", family="contextual", data="clothing-reviews, wiki-excerpt+lee, all-minilm-l6-v2",
     exports="domain_adaptation: text -> embedding (all-MiniLM-L6-v2 after masked LM and SimCSE on the domain)",
     summary="continued masked-LM pre-training then SimCSE of all-MiniLM-L6-v2 on clothing reviews (KerasHub)",
-    metric="department accuracy (linear probe)", higher_is_better=True, quick_flags=("--quick",),
+    metric="department accuracy (linear probe)", higher_is_better=True, quick_flags=("--quick",), tour_flags=None,
 )
 
 QUICK = {"train_texts": 48, "held_out": 48, "general_texts": 32, "sequence_length": 32, "probe_train": 48,

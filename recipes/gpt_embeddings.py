@@ -35,6 +35,7 @@ RECIPE = Recipe(
     exports="gpt_embeddings: text -> embedding (mean of the token vectors; --pooling last)",
     summary="a small GPT-2 trained here with KerasHub (BPE vocabulary, causal LM), its sentence vectors served",
     metric="STS-B Spearman x100", higher_is_better=True, quick_flags=("--quick", "--stsb-limit", "300"),
+    tour_flags=("--train-sequences", "3000"),
 )
 
 WARMUP = ["The war ended in 1945.", "", "Le café est très bon 😀", "history " * 200]

@@ -34,7 +34,7 @@ RECIPE = Recipe(
     exports="sbert_stsb: text -> embedding",
     summary="Sentence-BERT fine-tuning (cosine, CoSENT, AnglE or in-batch negatives) of MiniLM on STS-B train",
     metric="STS-B test Spearman x100 (baseline: before fine-tuning)", higher_is_better=True,
-    quick_flags=("--limit", "192", "--dev-limit", "150", "--test-limit", "300", "--epochs", "1"),
+    quick_flags=("--limit", "192", "--dev-limit", "150", "--test-limit", "300", "--epochs", "1"), tour_flags=None,
 )
 
 MNRL_MIN_SCORE = 4.0  # pairs this similar count as (anchor, positive) for in-batch negatives

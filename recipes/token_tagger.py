@@ -42,7 +42,7 @@ RECIPE = Recipe(
     summary="MiniLM fine-tuned to tag parts of speech, against frozen MiniLM, a BiLSTM and static vectors",
     metric="token accuracy", higher_is_better=True,
     quick_flags=("--limit", "100", "--epochs", "2", "--batch-size", "8", "--learning-rate", "3e-4", "--head-epochs",
-                 "5", "--static-vectors", "pretrained"),
+                 "5", "--static-vectors", "pretrained"), tour_flags=None,
 )
 
 WARMUP = ["The company said it expects a loss .", "", "Mr. Vinken is chairman of Elsevier N.V. , the Dutch group ."]

@@ -52,6 +52,16 @@ def static_text_encoder_with_subwords():
     return vectors(subwords=True).text_encoder()
 
 
+def subword_text_encoder():
+    from tests.contextual.tiny_models import tiny_bert_encoder
+    from zoo.static.vectors import Vectors
+
+    tokenizer = tiny_bert_encoder().tokenizer
+    keys = tokenizer.get_vocabulary()
+    matrix = np.random.default_rng(2).normal(size=(len(keys), 4)).astype("float32")
+    return Vectors(keys, matrix, tokenizer=tokenizer).text_encoder(table_dtype="float16")
+
+
 def bert_encoder():
     from tests.contextual.tiny_models import tiny_bert_encoder
 
@@ -70,8 +80,8 @@ def cached_text_encoder():
     return CachedTextEncoder(static_text_encoder(), ["the fox", "hello world"])
 
 
-TEXT_LAYERS = [text_embedding, rnn_encoder, static_text_encoder, static_text_encoder_with_subwords, bert_encoder,
-               gpt2_encoder, cached_text_encoder]
+TEXT_LAYERS = [text_embedding, rnn_encoder, static_text_encoder, static_text_encoder_with_subwords,
+               subword_text_encoder, bert_encoder, gpt2_encoder, cached_text_encoder]
 
 
 @pytest.mark.parametrize("make", TEXT_LAYERS, ids=lambda make: make.__name__)

@@ -41,6 +41,7 @@ KERAS_MODULES = (
     "zoo.training",
     "zoo.static.vectors_embedding",
     "zoo.static.static_text_encoder",
+    "zoo.static.subword_text_encoder",
     "zoo.contextual.hugging_face_bert_tokenizer",
     "zoo.contextual.text_encoder",
     "zoo.contextual.token_tagger",

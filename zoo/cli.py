@@ -105,9 +105,13 @@ def cmd_data_prepare(args):
 
 
 def cmd_tour(args):
-    from zoo.tour import tour
+    from zoo.tour import RecipeFailed, tour
 
-    tour(quick=args.quick, export_dir=args.export_dir)
+    try:
+        tour(quick=args.quick, export_dir=args.export_dir, report_dir=args.report_dir)
+    except RecipeFailed as error:  # the report is written; the exit status says that not everything ran
+        print(f"zoo: tour: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 def version():
@@ -162,9 +166,12 @@ def build_parser():
     prepare.add_argument("names", nargs="*", metavar="NAME", help="data sets (default: all)")
     prepare.set_defaults(run=cmd_data_prepare)
 
-    tour = command("tour", cmd_tour, "the main job: the recipes on the embedded defaults, then a table")
+    tour = command("tour", cmd_tour, "the main job: the recipes on the embedded defaults, then every family "
+                   "measured on the same tasks (REPORT_DIR/comparison.md, charts, index.html)")
     tour.add_argument("--quick", action="store_true", help="small slices, for a smoke test")
-    tour.add_argument("--export-dir", default="saved_models", help="where the exports go")
+    tour.add_argument("--export-dir", default="saved_models",
+                      help="where the exports go; every export there that takes text is compared")
+    tour.add_argument("--report-dir", default="reports", help="where the comparison, its charts and page go")
     return parser
 
 

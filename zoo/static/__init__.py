@@ -10,6 +10,7 @@ _LAZY = {
     "FastText": "zoo.static.fasttext",
     "GloVe": "zoo.static.glove",
     "Corpus": "zoo.static.corpus",
+    "distill": "zoo.static.distillation",
 }
 
 __getattr__ = lazy_getattr("zoo.static", _LAZY)

@@ -99,6 +99,8 @@ class Vectors:
         keys: the keys (words), in row order; unique.
         matrix: (len(keys), dim) vectors, stored as float32.
         subwords: a fastText model's n-gram buckets (`zoo.static.fasttext_subwords.Subwords`), or None.
+        tokenizer: for vectors whose keys are a subword tokenizer's vocabulary in id order (`zoo.static.distill`):
+            that KerasHub tokenizer, which their `text_encoder()` then tokenises with; or None.
 
     Example:
     ```python
@@ -111,13 +113,14 @@ class Vectors:
     ```
     """
 
-    def __init__(self, keys, matrix, subwords=None):
+    def __init__(self, keys, matrix, subwords=None, tokenizer=None):
         self.index_to_key = list(keys)
         self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
         self.vectors = matrix
         if self._vectors.ndim != 2 or len(self.index_to_key) != len(self._vectors):
             raise ValueError(f"{len(self.index_to_key)} keys for a matrix of shape {self._vectors.shape}")
         self.subwords = subwords  # a fastText model's n-gram buckets (Subwords), or None
+        self.tokenizer = tokenizer  # the subword tokenizer whose ids the rows are, or None
 
     @property
     def vectors(self):
@@ -128,6 +131,7 @@ class Vectors:
     def vectors(self, matrix):
         self._vectors = np.ascontiguousarray(matrix, dtype=np.float32)
         self._unit = None
+        self._encode_fn = None  # encode()'s compiled text encoder, built from these rows
 
     matrix = vectors
 
@@ -559,6 +563,22 @@ class Vectors:
             return oov, None
         raise ValueError(f"oov must be 'subwords', 'zeros' or a positive number of buckets, not {oov!r}")
 
+    def encode(self, sentences, batch_size=4096):
+        """Sentence vectors, (len(sentences), vector_size) float32 numpy: `text_encoder()` (its defaults) run on
+        batches of `batch_size` in one compiled graph (model2vec's and sentence-transformers' name)."""
+        import tensorflow as tf
+
+        if isinstance(sentences, str):
+            raise ZooInputError("encode() takes a list of sentences; wrap a single sentence in a list")
+        if self._encode_fn is None:
+            model = self.text_encoder()
+            self._encode_fn = tf.function(lambda text: model(text)["embedding"],
+                                          input_signature=[tf.TensorSpec([None], tf.string)])
+        parts = [np.zeros((0, self.vector_size), np.float32)]
+        for start in range(0, len(sentences), batch_size):
+            parts.append(self._encode_fn(tf.constant(list(sentences[start:start + batch_size]))).numpy())
+        return np.concatenate(parts)
+
     def embedding_layer(self, trainable=False, oov=None):
         """A string-in Keras layer, words -> their vectors; unknown words as `oov` says (see _unknown_words)."""
         from zoo.static.vectors_embedding import VectorsEmbedding
@@ -566,16 +586,28 @@ class Vectors:
         oov_buckets, subwords = self._unknown_words(oov)
         return VectorsEmbedding(self.keys, self.matrix, oov_buckets, subwords, trainable=trainable)
 
-    def text_encoder(self, combiner="sqrtn", lowercase=True, oov=None, name="static_text_encoder"):
+    def text_encoder(self, combiner="sqrtn", lowercase=True, oov=None, name="static_text_encoder",
+                     table_dtype="float32"):
         """A Keras model, text -> {"embedding"}, with TF-Hub text-embedding semantics (StaticTextEncoder);
-        unknown words as `oov` says: fastText subword vectors by default for a .bin model, else zeros."""
+        unknown words as `oov` says: fastText subword vectors by default for a .bin model, else zeros.
+
+        Vectors with a `tokenizer` (distilled ones) give a `SubwordTextEncoder` instead: the text split into the
+        tokenizer's pieces, the mean of their rows (model2vec's encoding; `combiner`, `lowercase` and `oov` do
+        not apply: the tokenizer decides), the table stored as `table_dtype` ("float16": half the export)."""
         import keras
 
         from zoo.static.static_text_encoder import StaticTextEncoder
+        from zoo.static.subword_text_encoder import SubwordTextEncoder
         from zoo.static.vectors_embedding import VectorsEmbedding
 
-        oov_buckets, subwords = self._unknown_words(oov)
         text = keras.Input(shape=(), dtype="string", name="text")
+        if self.tokenizer is not None:
+            unknown = getattr(self.tokenizer, "oov_token", None)
+            encoder = SubwordTextEncoder(self.tokenizer, len(self), self.vector_size,
+                                         unknown_id=self.key_to_index.get(unknown), table_dtype=table_dtype,
+                                         table=self.matrix, name="subword_text_encoder")
+            return keras.Model(text, {"embedding": encoder(text)}, name=name)
+        oov_buckets, subwords = self._unknown_words(oov)
         word_vectors = VectorsEmbedding(self.keys, self.matrix, oov_buckets, subwords, name="word_vectors")
         encoder = StaticTextEncoder(word_vectors, combiner, lowercase)
         return keras.Model(text, {"embedding": encoder(text)}, name=name)
