@@ -41,7 +41,8 @@ RECIPE = Recipe(
     exports="rnn_encoder: text -> embedding (the BiLSTM or BiGRU best on STS-B dev)",
     summary="BiLSTM/BiGRU sentence encoders from scratch, trained for sentiment and as a siamese STS-B model",
     metric="STS-B test Spearman x100", higher_is_better=True,
-    quick_flags=("--cell", "gru", "--limit", "400", "--epochs", "1", "--static-epochs", "1"), tour_flags=None,
+    quick_flags=("--cell", "gru", "--limit", "400", "--epochs", "1", "--static-epochs", "1"),
+    tour_flags=("--cell", "gru", "--epochs", "3", "--static-epochs", "1"),
 )
 
 WARMUP = {"text": ["A man is playing a guitar.", "a dull, tedious film", ""]}
