@@ -66,10 +66,6 @@ for command in sys.stdin:  # a model's name: one timed pass over all sentences
 """
 
 
-def folder_megabytes(path):
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files) / 1e6
-
-
 class ReferenceChild:
     """sentence-transformers and model2vec in their own environment, kept up so that passes alternate."""
 
@@ -115,6 +111,7 @@ def main():
     from zoo.contextual.encoder_exports import export_text_encoder
     from zoo.data import load_stsb
     from zoo.evaluate.sentence_similarity import sts_spearman
+    from zoo.files import folder_bytes
     from zoo.recipes import distilled_vectors
     from zoo.serving import check, export
     from zoo.static import distill
@@ -144,10 +141,9 @@ def main():
         facts["zoo_distilled"]["distill_seconds"] = distill_seconds
         facts["zoo_fitted"]["distill_seconds"] = distill_seconds + fit_seconds
         path = export(fitted.text_encoder(table_dtype="float16"), "distilled", {"text": sentences[:4]}, root=folder)
-        check(path)
-        facts["zoo_fitted"]["export_mb"] = facts["zoo_distilled"]["export_mb"] = folder_megabytes(path)
+        facts["zoo_fitted"]["export_mb"] = facts["zoo_distilled"]["export_mb"] = check(path).size_bytes / 1e6
         teacher_path = export_text_encoder(teacher, "teacher", sentences[:4], root=folder)
-        facts["zoo_teacher"]["export_mb"] = folder_megabytes(teacher_path)
+        facts["zoo_teacher"]["export_mb"] = folder_bytes(teacher_path) / 1e6
         print(f"3. zoo: distilled in {distill_seconds:.0f} s, fitted on {len(fit_sentences):,} sentences in "
               f"{fit_seconds:.0f} s", flush=True)
 

@@ -28,13 +28,13 @@ from zoo.contextual.presets import DEFAULT_PRESET
 from zoo.data import load_clothing_reviews, load_lee, load_stsb, load_wiki_excerpt, load_word_pairs
 from zoo.data.records import numbered_lines
 from zoo.errors import ZooDataError
-from zoo.evaluate.sentence_similarity import cosine_rows, sts_spearman
+from zoo.evaluate.sentence_similarity import sts_spearman
+from zoo.evaluate.word_benchmarks import word_pair_spearman
 from zoo.files import remove
 from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 from zoo.static import distill
 from zoo.static.distillation import fit_to_teacher
-from zoo.static.vectors import pearson, rank
 from zoo.tables import print_table
 
 RECIPE = Recipe(
@@ -91,9 +91,7 @@ def fitting_sentences(args):
 def word_similarity(embed, pairs):
     """Spearman of the cosine of each word's vector alone (through the sentence encoding) with the human score."""
     words = sorted({w for p in pairs for w in (p.word1, p.word2)})
-    vectors = dict(zip(words, embed(words)))
-    cosines = cosine_rows([vectors[p.word1] for p in pairs], [vectors[p.word2] for p in pairs])
-    return pearson(rank(cosines), rank([p.score for p in pairs]))
+    return word_pair_spearman(dict(zip(words, embed(words))), pairs)
 
 
 def timed_sts(embed, pairs):

@@ -43,6 +43,11 @@ def replace_with(temporary, path):
         os.replace(temporary, path)
 
 
+def folder_bytes(path):
+    """The bytes of every file under the folder `path` (an export's size on disk)."""
+    return sum(entry.stat().st_size for entry in Path(path).rglob("*") if entry.is_file())
+
+
 def remove(path):
     """Removes a file or folder if it is there."""
     path = Path(path)

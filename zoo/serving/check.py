@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoo.errors import CheckFailed, ZooInputError
+from zoo.files import folder_bytes
 from zoo.serving.layout import WARMUP_FILE
 
 PROBE = Path(__file__).with_name("servable_probe.py")
@@ -100,5 +101,4 @@ def check(path, timeout=600):
     report = json.loads(lines[-1])
     if not report["ok"]:
         raise CheckFailed(f"{path}: not servable: {report['reason']}")
-    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return CheckReport(path, report["signatures"], report["runs"], report["ops"], size)
+    return CheckReport(path, report["signatures"], report["runs"], report["ops"], folder_bytes(path))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.files import folder_bytes
 from zoo.recipes import CATALOGUE
 from zoo.serving.check import validate_export_folder
 from zoo.serving.layout import SIGNATURE, versions
@@ -59,7 +60,7 @@ def signature_of(path):
 
 
 def folder_megabytes(path):
-    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 1e6
+    return folder_bytes(path) / 1e6
 
 
 @dataclass

@@ -5,8 +5,7 @@ know (out of vocabulary)."""
 import numpy as np
 
 from zoo.data import load_word_pairs
-from zoo.evaluate.sentence_similarity import cosine_rows
-from zoo.static.vectors import pearson, rank
+from zoo.evaluate.word_benchmarks import word_pair_spearman
 from zoo.tour.table import Table
 
 BENCHMARKS = {"wordsim353": "WordSim-353", "men": "MEN", "simlex999": "SimLex-999"}
@@ -42,8 +41,7 @@ def word_tables(encoders):
             covered = [p for p in pairs if p.word1 in lookup and p.word2 in lookup]
             spearman = np.nan
             if len(covered) >= MIN_PAIRS:
-                cosines = cosine_rows([lookup[p.word1] for p in covered], [lookup[p.word2] for p in covered])
-                spearman = 100 * pearson(rank(cosines), rank([p.score for p in covered]))
+                spearman = 100 * word_pair_spearman(lookup, covered)
             cells += [float(spearman) if np.isfinite(spearman) else "-", 100.0 * len(covered) / len(pairs)]
         oov.rows.append((encoder.family, encoder.name, *unknown))
         if all(isinstance(c, str) for c in cells[::2]):
