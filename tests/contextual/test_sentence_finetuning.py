@@ -8,6 +8,7 @@ from tests.contextual.tiny_models import tiny_bert_encoder
 from zoo.contextual import SentencePairModel, fine_tune
 from zoo.contextual.sentence_finetuning import pair_batches
 from zoo.errors import ZooInputError
+from zoo.precision import onednn_bfloat16_enabled
 
 FIRST = ["the quick brown fox", "hello world", "a b c", "the fox", "cafe !", "d e f"]
 SECOND = ["the brown fox", "hello", "a b c d e f", "quick fox", "the cafe", "hello world !"]
@@ -56,11 +57,15 @@ def cosine_spearman(encoder):
     return float(np.corrcoef(np.argsort(np.argsort(cosines)), np.argsort(np.argsort(SCORES)))[0, 1])
 
 
-def test_cosent_fine_tuning_learns_the_gold_order_of_its_training_pairs():
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_cosent_fine_tuning_learns_the_gold_order_of_its_training_pairs(precision, monkeypatch):
+    monkeypatch.setattr("zoo.precision.require_bfloat16_cpu", lambda: None)  # oneDNN emulates it elsewhere
     encoder = tiny_bert_encoder()
     start = cosine_spearman(encoder)
     result = fine_tune(encoder, [FIRST, SECOND], SCORES, "cosent", epochs=15, batch_size=6, learning_rate=3e-2,
-                       warmup_ratio=0.0, dev_score=lambda: cosine_spearman(encoder), verbose=0)
+                       warmup_ratio=0.0, dev_score=lambda: cosine_spearman(encoder), precision=precision,
+                       verbose=0)
+    assert not onednn_bfloat16_enabled()
     assert result["history"]["loss"][-1] < result["history"]["loss"][0]
     assert max(result["dev_scores"].values()) > max(start, 0.5)
     assert cosine_spearman(encoder) == pytest.approx(result["dev_scores"][result["best_epoch"]])  # best kept
@@ -73,3 +78,8 @@ def test_the_pair_model_saves_and_reloads_with_its_encoder(tmp_path):
     model.save(tmp_path / "pairs.keras")
     reloaded = keras.saving.load_model(tmp_path / "pairs.keras")
     np.testing.assert_allclose(reloaded(features).numpy(), model(features).numpy(), atol=1e-6)
+
+
+def test_an_unknown_precision_is_refused_before_training():
+    with pytest.raises(ZooInputError, match="precision 'int4'"):
+        fine_tune(tiny_bert_encoder(), [FIRST, SECOND], SCORES, "cosent", precision="int4", verbose=0)

@@ -81,7 +81,7 @@ def later_line(bad, rows=40, header=False):
 @pytest.mark.parametrize("bad, message", [
     (b"w 1 2 3", "expected 5 values, found 3"),
     (b"w 1 2 3 4 5 6", "expected 5 values, found 6"),
-    (b"w 1 2 x 4 5", "value b'x' is not a number"),
+    (b"w 1 2 x 4 5", "value 'x' is not a number"),
     (b"", "expected 5 values, found 0"),
     (b"   ", "expected 5 values, found 0"),
     (b"w\xff 1 2 3 4 5", "word is not valid UTF-8"),

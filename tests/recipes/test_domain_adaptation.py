@@ -36,8 +36,8 @@ def stopping_at_the_second_epoch_end(begun):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     export_dir, runs_dir = tmp_path_factory.mktemp("saved_models"), tmp_path_factory.mktemp("runs")
-    flags = ["--quick", "--epochs", "2", "--export-dir", str(export_dir), "--runs-dir", str(runs_dir),
-             "--verbose", "0"]
+    flags = ["--quick", "--epochs", "2", "--simcse-epochs", "1", "--export-dir", str(export_dir),
+             "--runs-dir", str(runs_dir), "--verbose", "0"]
     begun = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(keras.callbacks, "BackupAndRestore", stopping_at_the_second_epoch_end(begun))
@@ -56,16 +56,34 @@ def test_an_interrupted_run_resumes_after_its_last_finished_phase_and_epoch(run)
     assert [path.name for path in (export_dir / "domain_adaptation").iterdir()] == ["1"]
 
 
-def test_the_domain_masked_lm_loss_falls_and_every_encoder_is_probed(run):
+def test_the_domain_masked_lm_loss_falls_and_every_encoder_is_probed_on_both_tasks(run):
     result, _, _ = run
-    assert domain_adaptation.RECIPE.metric == "department accuracy (linear probe)"
+    assert domain_adaptation.RECIPE.metric == "rating accuracy, >= 4 vs <= 2 (linear probe)"
     assert result["mlm_loss"]["after"] < result["mlm_loss"]["before"]
-    assert list(result["accuracy"]) == ["base", "mlm", "mlm+simcse"]
+    rating, department = result["accuracy"][domain_adaptation.RATING_TASK], result["accuracy"]["department"]
+    assert list(result["accuracy"]) == [domain_adaptation.RATING_TASK, "department"]
+    for stages in (rating, department):
+        assert list(stages) == ["base", "mlm", "mlm+simcse"]
+        for mean, spread, scores in stages.values():
+            assert len(scores) == 2 and 0 <= mean <= 1 and spread >= 0
     majority = 0.35  # the share of Tops among the held-out reviews is about 0.45
-    for mean, spread, scores in result["accuracy"].values():
-        assert len(scores) == 2 and mean > majority and spread >= 0
-    assert result["value"] == result["accuracy"]["mlm+simcse"][0]
-    assert result["baseline"] == result["accuracy"]["base"][0]
+    assert all(mean > majority for mean, _, _ in department.values())
+    assert result["value"] == rating["mlm+simcse"][0] and result["baseline"] == rating["base"][0]
+
+
+class Arguments:
+    probe_train = 8
+
+
+def test_a_balanced_task_probes_and_tests_on_as_many_texts_of_each_class():
+    labels = ["high"] * 30 + ["low"] * 6 + [None] * 4
+    held_out, rest = list(range(0, 40, 2)), list(range(1, 40, 2))
+    pool, test = domain_adaptation.task_split(labels, True, held_out, rest, Arguments)
+    assert sorted(labels[i] for i in test) == ["high"] * 3 + ["low"] * 3  # held out: 15 high, 3 low
+    assert sorted(labels[i] for i in pool) == ["high"] * 3 + ["low"] * 3  # not held out: 15 high, 3 low
+    assert not set(pool) & set(held_out) and not set(test) & set(rest)
+    pool, test = domain_adaptation.task_split(labels, False, held_out, rest, Arguments)
+    assert len(pool) == 16 and None not in [labels[i] for i in pool] and len(test) == 18
 
 
 def test_the_export_serves_the_adapted_encoder(run, capsys):

@@ -93,7 +93,7 @@ def test_rank_gives_ties_their_average_rank():
 @pytest.mark.parametrize("content, message, line", [
     (b"", "empty file", None),
     (b"a 1 2 3\nb 1 2\n", "expected 3 values, found 2", 2),
-    (b"a 1 2 3\nb 1 x 3\n", "value b'x' is not a number", 2),
+    (b"a 1 2 3\nb 1 x 3\n", "value 'x' is not a number", 2),
     (b"3 2\na 1 2\nb 1 2\n", "header says 3 words, the file has 2", 1),
     (b"a 1 2\nb 3 4\na 5 6\n", "duplicate word 'a' (first on line 1)", 3),
     (b"a 1 2\n\xff\xfe 3 4\n", "word is not valid UTF-8", 2),

@@ -38,7 +38,8 @@ def read_reviews(path):
     columns = table.select(list(COLUMNS)).to_pydict()
     reviews = []
     for row, (title, body, rating, department) in enumerate(zip(*(columns[name] for name in COLUMNS)), start=1):
-        if rating is None or not 1 <= rating <= 5:
+        number = isinstance(rating, int) or (isinstance(rating, float) and rating.is_integer())  # not "5", 4.5
+        if not number or not 1 <= rating <= 5:
             raise ZooDataError(path, f"row {row}: field 'Rating' must be 1 to 5, found {rating!r}")
         text = ". ".join(part.strip() for part in (title, body) if part and part.strip())
         reviews.append(Review(text, int(rating), department or ""))

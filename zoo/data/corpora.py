@@ -3,7 +3,6 @@
 Original formats: a MediaWiki XML dump (`.xml`, `.xml.bz2`), and plain text with one document a line.
 """
 
-import bz2
 import html
 import re
 import xml.etree.ElementTree as ElementTree
@@ -12,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from zoo.data.datasets import GENSIM, GENSIM_TEST_DATA, DataSet, require
-from zoo.data.records import numbered_lines, parse_number
+from zoo.data.records import numbered_lines, open_binary, parse_number
 from zoo.errors import ZooDataError
 
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
@@ -65,10 +64,9 @@ def strip_wiki_markup(text):
 
 def read_mediawiki_dump(path):
     """Articles (namespace 0, not redirects) of a MediaWiki XML dump, markup stripped."""
-    opener = bz2.open if str(path).endswith(".bz2") else open
     articles = []
     try:
-        with opener(path, "rb") as handle:
+        with open_binary(path) as handle:
             for _, element in ElementTree.iterparse(handle):
                 if not element.tag.endswith("}page"):
                     continue
@@ -87,18 +85,26 @@ def read_mediawiki_dump(path):
 
 
 def read_documents(path, encoding="utf-8"):
-    return [line for _, line in numbered_lines(path, encoding) if line.strip()]
+    documents = [line for _, line in numbered_lines(path, encoding) if line.strip()]
+    if not documents:
+        raise ZooDataError(path, "no documents found")
+    return documents
 
 
 def read_similarity_matrix(path):
-    rows = [
-        [parse_number(path, lineno, value, f"column {column + 1}") for column, value in enumerate(line.split())]
+    numbered = [
+        (lineno, [parse_number(path, lineno, value, f"column {column + 1}")
+                  for column, value in enumerate(line.split())])
         for lineno, line in numbered_lines(path)
         if line.strip()
     ]
-    if len({len(row) for row in rows}) != 1 or len(rows) != len(rows[0]):
-        raise ZooDataError(path, f"expected a square matrix, found rows of lengths {sorted({len(r) for r in rows})}")
-    return np.array(rows, dtype=np.float32)
+    if not numbered:
+        raise ZooDataError(path, "no rows found")
+    for lineno, row in numbered:
+        if len(row) != len(numbered):
+            raise ZooDataError(path, f"expected {len(numbered)} values (a square matrix of {len(numbered)} rows), "
+                               f"found {len(row)}", line=lineno)
+    return np.array([row for _, row in numbered], dtype=np.float32)
 
 
 def load_wiki_excerpt(*, path=None):

@@ -120,15 +120,22 @@ def read_fasttext_bin(path, limit=None, unicode_errors="strict"):
     if input_matrix.shape != (nwords + arguments["bucket"], arguments["dim"]):
         raise ZooDataError(path, f"input matrix is {input_matrix.shape}, expected "
                            f"({nwords} words + {arguments['bucket']} buckets, {arguments['dim']})")
+    for start in range(0, len(input_matrix), 1 << 16):  # in blocks: no temporary the size of the matrix
+        finite = np.isfinite(input_matrix[start : start + (1 << 16)]).all(axis=1)
+        if not finite.all():
+            row = start + int(np.argmin(finite))
+            what = f"word {row + 1}" if row < nwords else f"bucket {row - nwords}"
+            bad = input_matrix[row][~np.isfinite(input_matrix[row])][0]
+            raise ZooDataError(path, f"input matrix row {row + 1} ({what}): value {bad} is not a finite number")
     reader.matrix("output matrix", new_format)
     if reader.position != len(data):
         raise ZooDataError(path, f"{len(data) - reader.position} unexpected bytes after the output matrix")
 
     keep = nwords if limit is None else min(limit, nwords)
     words = [_decode(path, raw, i + 1, unicode_errors) for i, raw in enumerate(raw_words[:keep])]
-    return FastTextModel(words, raw_words[:keep], counts[:keep], np.array(input_matrix[:keep]), np.array(input_matrix[nwords:]),
-                         arguments["minn"], arguments["maxn"] if arguments["bucket"] else 0,
-                         supervised=nlabels > 0)
+    return FastTextModel(words, raw_words[:keep], counts[:keep], np.array(input_matrix[:keep]),
+                         np.array(input_matrix[nwords:]), arguments["minn"],
+                         arguments["maxn"] if arguments["bucket"] else 0, supervised=nlabels > 0)
 
 
 def is_fasttext_head(head):

@@ -8,7 +8,7 @@ import re
 from typing import NamedTuple
 
 from zoo.data.datasets import Carrier, DataSet, require
-from zoo.data.records import numbered_lines, parse_number, split_fields
+from zoo.data.records import numbered_lines, open_binary, parse_number, split_fields
 from zoo.errors import ZooDataError
 
 UNKNOWN_YEAR = ("", "unknown", "unkonwn")  # the last is RecBole's spelling, on one movie of ml-100k
@@ -55,7 +55,7 @@ def read_atomic_file(path, required):
 
 
 def read_ratings(path):
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         typed_header = b":" in handle.readline()
     if not typed_header:  # GroupLens u.data
         ratings = []
@@ -64,12 +64,15 @@ def read_ratings(path):
                 user, item, rating, stamp = split_fields(path, lineno, line, "\t", 4)[:4]
                 ratings.append(Rating(user, item, parse_number(path, lineno, rating, "rating"),
                                       parse_number(path, lineno, stamp, "timestamp", int)))
-        return ratings
-    return [
-        Rating(row["user_id"], row["item_id"], parse_number(path, lineno, row["rating"], "rating"),
-               int(parse_number(path, lineno, row["timestamp"], "timestamp")))
-        for lineno, row in read_atomic_file(path, ("user_id", "item_id", "rating", "timestamp"))
-    ]
+    else:
+        ratings = [
+            Rating(row["user_id"], row["item_id"], parse_number(path, lineno, row["rating"], "rating"),
+                   int(parse_number(path, lineno, row["timestamp"], "timestamp")))
+            for lineno, row in read_atomic_file(path, ("user_id", "item_id", "rating", "timestamp"))
+        ]
+    if not ratings:
+        raise ZooDataError(path, "no ratings found")
+    return ratings
 
 
 def read_users(path):

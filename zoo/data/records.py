@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import math
 import os
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from zoo.errors import ZooDataError
 def open_binary(path):
     """Opens a file for reading bytes, also when it is `.gz` or `.bz2` compressed."""
     path = Path(path)
+    if path.is_dir():
+        raise ZooDataError(path, "a directory, not a file")
     if not path.is_file():
         raise ZooDataError(path, "no such file")
     opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
@@ -38,9 +41,12 @@ def split_fields(path, lineno, line, sep, at_least, names=None):
 
 def parse_number(path, lineno, text, field, kind=float):
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError:
         raise ZooDataError(path, f"field {field!r} is not a number: {text!r}", line=lineno) from None
+    if not math.isfinite(value):  # float() takes "nan" and "inf"
+        raise ZooDataError(path, f"field {field!r} is not a finite number: {text!r}", line=lineno)
+    return value
 
 
 def to_dataset(records):

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from zoo.data.datasets import Carrier, DataSet, require
 from zoo.data.records import numbered_lines, parse_number, split_fields
+from zoo.errors import ZooDataError
 
 FILES = {"vader-movie-reviews": "movieReviewSnippets_GroundTruth.txt"}
 
@@ -24,6 +25,8 @@ def read_ground_truth(path):
             fields = split_fields(path, lineno, line, "\t", 3, ("id", "score", "text"))
             text = "\t".join(fields[2:])
             texts.append(ScoredText(fields[0], parse_number(path, lineno, fields[1], "score"), text))
+    if not texts:
+        raise ZooDataError(path, "no scored texts found")
     return texts
 
 

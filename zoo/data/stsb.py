@@ -32,6 +32,8 @@ def read_stsb_file(path):
         if not 0 <= score <= 5:
             raise ZooDataError(path, f"field 'score' must be 0 to 5, found {fields[4]!r}", line=lineno)
         pairs.append(SentencePair(fields[5], fields[6], score, fields[0]))
+    if not pairs:
+        raise ZooDataError(path, "no sentence pairs found")
     return pairs
 
 

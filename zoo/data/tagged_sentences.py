@@ -34,6 +34,8 @@ def read_tagged_sentences(path):
             words.append(word)
             tags.append(tag)
         sentences.append(TaggedSentence(tuple(words), tuple(tags)))
+    if not sentences:
+        raise ZooDataError(path, "no tagged sentences found")
     return sentences
 
 

@@ -83,9 +83,11 @@ def _allocate(path, rows, dim, header):
 
 def sniff_format(path):
     with open_binary(path) as handle:  # the first 4 KB tell; the reader streams the file, later
-        data = handle.read(4096)
+        data = _read(path, handle, 4096)
     if not data.strip():
         raise ZooDataError(path, "empty file")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # else its NUL bytes would pass for fastText's binary layout
+        raise ZooDataError(path, "UTF-16 text (it starts with a UTF-16 byte-order mark): vector files are UTF-8")
     if is_fasttext_head(data):
         return "fasttext-bin"
     first, _, rest = data.partition(b"\n")
@@ -207,10 +209,20 @@ def _parse_values(path, rests, lineno, dim):
             warnings.simplefilter("ignore")  # loadtxt warns where it finds no numbers
             values = np.loadtxt(rests, dtype=np.float32, ndmin=2, comments=None, quotechar=None)
         if values.shape == (len(rests), dim):
-            return values
+            return _finite(path, values, rests, lineno)
     except ValueError:
         pass
-    return _parse_slowly(path, rests, lineno, dim)
+    return _finite(path, _parse_slowly(path, rests, lineno, dim), rests, lineno)
+
+
+def _finite(path, values, rests, lineno):
+    """The values, or an error naming the first line with a NaN or an infinity (also a number beyond float32's
+    range): gensim loads them, and every similarity with such a row is then NaN."""
+    if not np.isfinite(values).all():
+        row, column = np.argwhere(~np.isfinite(values))[0]
+        bad = rests[row].encode("latin-1").split()[column].decode("latin-1")
+        raise ZooDataError(path, f"value {bad[:20]!r} is not a finite number", line=lineno + int(row))
+    return values
 
 
 def _parse_slowly(path, rests, lineno, dim):
@@ -224,7 +236,7 @@ def _parse_slowly(path, rests, lineno, dim):
         try:
             rows.append([float(field) for field in fields])
         except ValueError:
-            bad = next(field for field in fields if not _is_number(field))
+            bad = next(field for field in fields if not _is_number(field)).decode("latin-1")
             raise ZooDataError(path, f"value {bad[:20]!r} is not a number", line=lineno + i) from None
     return np.array(rows, dtype=np.float32).reshape(len(rests), dim)
 
@@ -272,8 +284,16 @@ def read_word2vec_binary(path, limit=None, unicode_errors="strict"):
             out[i * width : (i + 1) * width] = view[start : start + width]
             position = start + width
         decode_words()
+        if rows == count and (data[position:] + _read(path, handle, CHUNK_BYTES)).strip():
+            raise ZooDataError(path, f"header says {count} words, more data follows vector {count}", line=1)
     if sys.byteorder == "big":
         matrix.byteswap(inplace=True)
+    for start in range(0, rows, 1 << 16):  # in blocks: no temporary the size of the matrix
+        finite = np.isfinite(matrix[start : start + (1 << 16)]).all(axis=1)
+        if not finite.all():
+            i = start + int(np.argmin(finite))
+            bad = matrix[i][~np.isfinite(matrix[i])][0]
+            raise ZooDataError(path, f"value {bad} is not a finite number", line=f"vector {i + 1}")
     _check_unique(path, keys, lambda i: f"vector {i + 1}")
     return keys, matrix
 

@@ -114,7 +114,9 @@ def export(model, name, warmup_examples, *, root="saved_models", input_signature
                 temporary.rename(model_dir / str(version))
                 break
             except OSError:
-                if not (model_dir / str(version)).exists():
+                # Taken: try the next number. Anything there but a folder (a stray file named `N`) is not counted
+                # by versions(), so it would be tried again forever: fail instead.
+                if not (model_dir / str(version)).is_dir():
                     raise
     finally:
         remove(temporary)

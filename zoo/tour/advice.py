@@ -9,7 +9,7 @@ ADAPTING = {"static": "retrain on your text (the trainers' `--corpus`)",
                           "`token_tagger`)",
             "custom": "trained end to end on the task's own data"}
 PRETRAINED = "sentence_embeddings"  # MiniLM as pretrained, and its exports after adaptation:
-FINE_TUNED = {"sbert_stsb": "fine-tuning on STS-B train", "domain_adaptation": "masked LM and SimCSE on reviews"}
+FINE_TUNED = {"sbert_stsb": "fine-tuning on STS-B train", "domain_adaptation": "masked LM on reviews"}
 
 # (table key, column, higher is better, how the task is named in a sentence)
 TASKS = (

@@ -1,0 +1,65 @@
+"""Reduced precision on the CPU: TensorFlow's oneDNN bfloat16 rewrite, and whether this CPU runs it natively.
+
+The rewrite (grappler's `auto_mixed_precision_onednn_bfloat16`) turns a graph's matmuls, convolutions and the ops
+between them to bfloat16 when the graph is optimised, that is when a `tf.function` is first run for an input
+shape; a function already run keeps the precision it was optimised at. Variables stay float32. oneDNN runs
+bfloat16 natively on CPUs with AVX-512 BF16 or AMX; elsewhere it emulates it, slower than float32, so
+`require_bfloat16_cpu` refuses there.
+"""
+
+import contextlib
+import os
+
+import tensorflow as tf
+
+from zoo.errors import ZooInputError
+
+PRECISIONS = ("float32", "bfloat16")
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # as /proc/cpuinfo names them
+REWRITE = "auto_mixed_precision_onednn_bfloat16"
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The first processor's feature flags (Linux); an empty set where /proc/cpuinfo is absent."""
+    if not os.path.exists(cpuinfo):
+        return set()
+    with open(cpuinfo) as handle:
+        for line in handle:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def require_bfloat16_cpu(cpuinfo="/proc/cpuinfo"):
+    """Raises ZooInputError unless this CPU has AVX-512 BF16 or AMX."""
+    if not cpu_flags(cpuinfo) & set(BFLOAT16_CPU_FLAGS):
+        raise ZooInputError(f"precision 'bfloat16' needs a CPU with {' or '.join(BFLOAT16_CPU_FLAGS)} "
+                            f"({cpuinfo} lists neither): use precision 'float32'")
+
+
+def check_precision(precision):
+    if precision not in PRECISIONS:
+        raise ZooInputError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if precision == "bfloat16":
+        require_bfloat16_cpu()
+
+
+def onednn_bfloat16_enabled():
+    return bool(tf.config.optimizer.get_experimental_options().get(REWRITE, False))
+
+
+def set_onednn_bfloat16(enabled):
+    """Turns the rewrite on or off for the functions optimised from now on; returns whether it was on."""
+    was = onednn_bfloat16_enabled()
+    tf.config.optimizer.set_experimental_options({REWRITE: bool(enabled)})
+    return was
+
+
+@contextlib.contextmanager
+def onednn_bfloat16(enabled=True):
+    """The rewrite on (or off) inside the block, as it was after it."""
+    was = set_onednn_bfloat16(enabled)
+    try:
+        yield
+    finally:
+        set_onednn_bfloat16(was)
