@@ -136,6 +136,8 @@ CATALOGUE = [
      r"lee_documents_blank\.txt: no documents found$"),
     ("corpus_bad_utf8.txt", lambda p, s: Corpus.build(p, min_count=1, progress=False), ZooDataError,
      r"corpus_bad_utf8\.txt:3: not UTF-8 \(byte 8 of the line\)$"),
+    ("corpus_blank.txt", lambda p, s: Corpus.build(p, min_count=1, progress=False), ZooDataError,
+     r"corpus_blank\.txt: the corpus is empty: no tokens$"),
     ("a_directory", lambda p, s: Corpus.build(p, min_count=1, progress=False), ZooInputError,
      r"corpus '.*a_directory' is neither a file nor a data-layer corpus"),
     # recipes/domain_adaptation.py --corpus / --labels

@@ -128,6 +128,7 @@ BINARY_FILES = {
     "stsb_latin1.csv": STSB[0].encode() + STSB[1].replace("Stocks", "Stocks \xa3").encode("latin-1"),
     "tagged_utf16.txt": "The/DT cat/NN\n".encode("utf-16"),
     "corpus_bad_utf8.txt": b"the cat sat on the mat\na dog ran\nthe caf\xe9 was closed\n",
+    "corpus_blank.txt": b"\n  \n\t\n",
     "domain_corpus_bad_utf8.txt": b"".join(b"Runs small, order a size up %d.\n" % i for i in range(24))
     + b"Fits \xff well.\n",
     "word2vec_binary_truncated.bin": word2vec_binary(WORDS, MATRIX)[:-7],

@@ -142,6 +142,8 @@ class Corpus:
             counts.update(sentence)
             sentences.append(sentence)
         if not counts:
+            if isinstance(source, (str, Path)) and Path(source).is_file():
+                raise ZooDataError(source, "the corpus is empty: no tokens")
             raise ZooInputError("the corpus is empty: no tokens")
         kept = [(word, count) for word, count in counts.items() if count >= min_count]  # Counter keeps first-seen order
         if len(kept) < 2:
