@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.data.records import open_binary
+from zoo.data.records import first_non_finite, open_binary
 from zoo.errors import ZooDataError
 
 MAGIC = 793712314
@@ -120,13 +120,11 @@ def read_fasttext_bin(path, limit=None, unicode_errors="strict"):
     if input_matrix.shape != (nwords + arguments["bucket"], arguments["dim"]):
         raise ZooDataError(path, f"input matrix is {input_matrix.shape}, expected "
                            f"({nwords} words + {arguments['bucket']} buckets, {arguments['dim']})")
-    for start in range(0, len(input_matrix), 1 << 16):  # in blocks: no temporary the size of the matrix
-        finite = np.isfinite(input_matrix[start : start + (1 << 16)]).all(axis=1)
-        if not finite.all():
-            row = start + int(np.argmin(finite))
-            what = f"word {row + 1}" if row < nwords else f"bucket {row - nwords}"
-            bad = input_matrix[row][~np.isfinite(input_matrix[row])][0]
-            raise ZooDataError(path, f"input matrix row {row + 1} ({what}): value {bad} is not a finite number")
+    non_finite = first_non_finite(input_matrix)
+    if non_finite:
+        row, bad = non_finite
+        what = f"word {row + 1}" if row < nwords else f"bucket {row - nwords}"
+        raise ZooDataError(path, f"input matrix row {row + 1} ({what}): value {bad} is not a finite number")
     reader.matrix("output matrix", new_format)
     if reader.position != len(data):
         raise ZooDataError(path, f"{len(data) - reader.position} unexpected bytes after the output matrix")

@@ -6,7 +6,20 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
+
 from zoo.errors import ZooDataError
+
+
+def first_non_finite(matrix, block=1 << 16):
+    """(row, value) of the first NaN or infinity in a 2-D array, scanned in blocks of rows (no temporary the size
+    of the matrix); None when every value is finite."""
+    for start in range(0, len(matrix), block):
+        finite = np.isfinite(matrix[start : start + block]).all(axis=1)
+        if not finite.all():
+            row = start + int(np.argmin(finite))
+            return row, matrix[row][~np.isfinite(matrix[row])][0]
+    return None
 
 
 def open_binary(path):

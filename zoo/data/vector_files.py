@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from zoo.data.fasttext_bin import is_fasttext_head
-from zoo.data.records import open_binary
+from zoo.data.records import first_non_finite, open_binary
 from zoo.errors import ZooDataError
 from zoo.files import written_aside
 
@@ -288,12 +288,10 @@ def read_word2vec_binary(path, limit=None, unicode_errors="strict"):
             raise ZooDataError(path, f"header says {count} words, more data follows vector {count}", line=1)
     if sys.byteorder == "big":
         matrix.byteswap(inplace=True)
-    for start in range(0, rows, 1 << 16):  # in blocks: no temporary the size of the matrix
-        finite = np.isfinite(matrix[start : start + (1 << 16)]).all(axis=1)
-        if not finite.all():
-            i = start + int(np.argmin(finite))
-            bad = matrix[i][~np.isfinite(matrix[i])][0]
-            raise ZooDataError(path, f"value {bad} is not a finite number", line=f"vector {i + 1}")
+    non_finite = first_non_finite(matrix)
+    if non_finite:
+        i, bad = non_finite
+        raise ZooDataError(path, f"value {bad} is not a finite number", line=f"vector {i + 1}")
     _check_unique(path, keys, lambda i: f"vector {i + 1}")
     return keys, matrix
 
