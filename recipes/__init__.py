@@ -14,6 +14,7 @@ import ast
 import hashlib
 import importlib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,11 +113,45 @@ def add_output_flags(parser, training=True):
 
 
 def run_key(args):
-    """12 hex digits that name one run's flags: the folders an interrupted run resumes from carry them."""
-    return hashlib.sha1(json.dumps(vars(args), sort_keys=True).encode()).hexdigest()[:12]
+    """12 hex digits that name one run's flags (all but --verbose): the folders an interrupted run resumes from
+    carry them."""
+    flags = {name: value for name, value in vars(args).items() if name != "verbose"}
+    return hashlib.sha1(json.dumps(flags, sort_keys=True).encode()).hexdigest()[:12]
+
+
+RUN_FLAGS = "run-flags.json"  # in a --checkpoint-dir: the flags of the run whose state it holds
 
 
 def checkpoint_dir(args, recipe):
-    """--checkpoint-dir, else runs/<recipe>-<run key>: the same flags resume the same run. Training state lives
-    under runs/, never under the export folder that TF Serving is pointed at."""
-    return args.checkpoint_dir or str(Path(args.runs_dir) / f"{recipe}-{run_key(args)}")
+    """--checkpoint-dir, else runs/<recipe>-<run key>: the same flags resume the same run, and a run never resumes
+    the state of other flags. Training state lives under runs/, never under the export folder that TF Serving is
+    pointed at.
+
+    Runs of the recipe with other flags under --runs-dir are left as they are, and named on stderr. A
+    --checkpoint-dir holding another run's state (its `run-flags.json` differs) is moved aside to
+    `<folder>.other-flags-<its run key>`, said on stderr, and this run starts fresh there."""
+    key = run_key(args)
+    if not args.checkpoint_dir:
+        folder = Path(args.runs_dir) / f"{recipe}-{key}"
+        others = sorted(p.name for p in Path(args.runs_dir).glob(f"{recipe}-*")
+                        if re.fullmatch(rf"{re.escape(recipe)}-[0-9a-f]{{12}}", p.name) and p.name != folder.name)
+        if others:
+            print(f"zoo: {recipe}: not resuming {', '.join(others)} in {args.runs_dir} (other flags); this run's "
+                  f"state is {folder}", file=sys.stderr)
+        return str(folder)
+    folder, flags = Path(args.checkpoint_dir), {name: value for name, value in vars(args).items() if name != "verbose"}
+    stamp = folder / RUN_FLAGS
+    if stamp.is_file() and json.loads(stamp.read_text("utf-8")) != json.loads(json.dumps(flags)):
+        aside = folder.with_name(f"{folder.name}.other-flags-{_key_of(stamp)}")
+        folder.rename(aside)
+        print(f"zoo: {recipe}: {folder} held a run with other flags, moved to {aside}; starting fresh",
+              file=sys.stderr)
+    elif folder.exists() and any(folder.iterdir()) and not stamp.is_file():
+        return str(folder)  # a folder of yours from before the stamps: resumed as it is
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps(flags, sort_keys=True), "utf-8")
+    return str(folder)
+
+
+def _key_of(stamp):
+    return hashlib.sha1(json.dumps(json.loads(stamp.read_text("utf-8")), sort_keys=True).encode()).hexdigest()[:12]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo import distribute
 from zoo.contextual import TextEncoder
 from zoo.contextual.presets import DEFAULT_PRESET
 from zoo.data import load_clothing_reviews, load_lee, load_stsb, load_wiki_excerpt, load_word_pairs
@@ -61,6 +62,7 @@ def parse_args(argv=None):
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="Adam's learning rate in the fit")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample and the fit")
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="distilled_vectors", help="export name")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     return parser.parse_args(argv)
@@ -106,6 +108,7 @@ def timed_sts(embed, pairs):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "distilled_vectors", distribute.NOT_WIRED)
     run = Path(checkpoint_dir(args, RECIPE.name))
 
     # 1. The teacher, and the text to fit on.

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo import distribute
 from zoo.contextual import TextEncoder
 from zoo.contextual.encoder_exports import export_text_encoder
 from zoo.contextual.masked_lm_pretraining import MaskedLMPretrainer
@@ -79,6 +80,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=1, help="seed of the split, the masks and the training order")
     parser.add_argument("--quick", action="store_true", help="a run of seconds (eager steps): " + json.dumps(QUICK))
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="domain_adaptation", help="export name")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     args = parser.parse_args(argv)
@@ -163,6 +165,7 @@ def probe(vectors, labels, pool, test, balanced, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "domain_adaptation", distribute.NOT_WIRED)
     run_dir = checkpoint_dir(args, "domain_adaptation")
 
     # 1. Domain text, split once by the seed: held-out texts (MLM loss, probe test) and training texts.

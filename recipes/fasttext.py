@@ -14,6 +14,7 @@ Expected: WordSim-353 Spearman about 0.29 (random vectors: about 0.0); on Rare W
 
 import argparse
 
+from zoo import distribute
 from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.fasttext import FastText
@@ -30,6 +31,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run fasttext", description=__doc__,
                                      formatter_class=HelpFormatter)
     steps.add_training_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.SPARSE_UPDATE)
     parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram",
                         help="skipgram: a word predicts its neighbours; cbow: their mean predicts the word")
     parser.add_argument("--min-n", "--minn", action=RenamedFlag, dest="min_n", type=int, default=3,
@@ -47,6 +49,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "fasttext", distribute.SPARSE_UPDATE)
 
     # 1. The corpus: vocabulary at min_count, the text as word ids.
     corpus = steps.load_corpus(args)

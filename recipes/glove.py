@@ -18,10 +18,12 @@ Expected: on this small corpus (GloVe's published vectors learn from 6 to 840 bi
       100 nearly every count here weighs under 0.1 and learning crawls).
 
     zoo run glove [--corpus FILE] [--output-dim 100 --x-max 100 --learning-rate 0.05 --epochs 25] [--epochs 5]
+    TF_CONFIG=... zoo run glove --strategy multi_worker   # on each machine (README, 'Training on several machines')
 """
 
 import argparse
 
+from zoo import distribute
 from zoo.recipes import HelpFormatter, Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.glove import GloVe
@@ -45,6 +47,7 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=16384, help="co-occurrence counts per AdaGrad step")
     parser.add_argument("--save-dir", help="also save the trained model there (GloVe.load reads it back)")
     parser.add_argument("--name", default="glove", help="export name of the text encoder")
+    distribute.add_strategy_flag(parser)
     args = parser.parse_args(argv)
     for flag in ("output_dim", "window", "epochs", "min_count", "batch_size"):
         if getattr(args, flag) < 1:
@@ -54,26 +57,35 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    strategy = distribute.make_strategy(args.strategy)  # first: a multi-worker strategy sets up TensorFlow
 
     # 1. The corpus: vocabulary at min_count, the text as word ids.
     corpus = steps.load_corpus(args)
 
     # 2. Co-occurrence counts, then AdaGrad on them through fit; resumable: an interrupted run restarts from its
-    #    last finished epoch.
+    #    last finished epoch. Under a strategy each replica computes its share of every batch, and all apply the
+    #    whole batch's AdaGrad step (the same vectors as one process).
     glove = GloVe(output_dim=args.output_dim, window=args.window, x_max=args.x_max, alpha=args.alpha,
                   epochs=args.epochs, min_count=args.min_count, learning_rate=args.learning_rate,
                   batch_size=args.batch_size, seed=args.seed)
-    glove.fit(corpus, checkpoint_dir=checkpoint_dir(args, "glove"), verbose=args.verbose)
+    glove.fit(corpus, checkpoint_dir=checkpoint_dir(args, "glove"), verbose=args.verbose, strategy=strategy)
     vectors = glove.vectors
     loss = glove.model.history.history.get("loss", [float("nan")])[-1]
     print(f"2. trained {len(vectors):,} vectors of {vectors.dim} (w + w~), last epoch's loss {loss:.4f}; nearest "
           f"to 'king': {', '.join(w for w, _ in vectors.most_similar('king', topn=5)) if 'king' in vectors else '-'}")
+    if not distribute.is_chief(strategy):  # the chief alone saves and exports
+        value, baseline = steps.evaluate_against_random(vectors, args.seed)
+        print(f"3. {steps.HEADLINE} spearman {value:.3f} (random: {baseline:.3f}); 4. export: left to the chief")
+        distribute.barrier(strategy)  # ends with the chief, which has exported
+        return {"value": value, "baseline": baseline, "exports": []}
     if args.save_dir:
         print(f"   saved to {glove.save(args.save_dir)}")
 
     # 3. Evaluate on every word benchmark, against random vectors of the same shape.
     # 4. Export the sentence encoder and check that TF Serving can load and run it.
-    return steps.evaluate_export_and_check(vectors, args)
+    result = steps.evaluate_export_and_check(vectors, args)
+    distribute.barrier(strategy)
+    return result
 
 
 if __name__ == "__main__":

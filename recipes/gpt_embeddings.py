@@ -22,6 +22,7 @@ import argparse
 import json
 from pathlib import Path
 
+from zoo import distribute
 from zoo.contextual import TextEncoder
 from zoo.contextual.encoder_exports import export_text_encoder
 from zoo.contextual.gpt_training import QUICK, GPT2Trainer
@@ -58,6 +59,7 @@ def parse_args(argv=None):
     parser.add_argument("--stsb-limit", type=int, help="score the first N STS-B test pairs only")
     parser.add_argument("--seed", type=int, default=1, help="random seed (vocabulary, weights, held-out split)")
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="gpt_embeddings", help="export name")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     return parser.parse_args(argv)
@@ -84,6 +86,7 @@ def train_preset(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "gpt_embeddings", distribute.NOT_WIRED)
     folder, perplexity = (Path(args.preset), {}) if args.preset else train_preset(args)
 
     # 3. The sentence encoder: the preset's backbone and tokenizer, mean (or last-token) pooling.

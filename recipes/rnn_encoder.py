@@ -24,17 +24,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.custom import RNNEncoder, TextEmbedding
 from zoo.custom.rnn_encoder import CELLS
 from zoo.data import load_stsb, load_vader_movie_reviews
 from zoo.errors import ZooDataError
 from zoo.evaluate.linear_probe import linear_probe_accuracy
 from zoo.evaluate.sentence_similarity import sts_spearman
-from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
+from zoo.recipes import RUN_FLAGS, HelpFormatter, Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 from zoo.static.vectors import Vectors
 from zoo.static.word2vec import Word2Vec
 from zoo.tables import print_table
+from zoo.training import EpochBackup
 
 RECIPE = Recipe(
     name="rnn_encoder", family="custom", data="vader-movie-reviews, stsb, wiki-excerpt+lee",
@@ -72,6 +74,7 @@ def parse_args(argv=None):
     parser.add_argument("--static-epochs", type=int, default=5, help="Word2Vec's passes over its corpus")
     parser.add_argument("--seed", type=int, default=1337, help="random seed (split, weights)")
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="rnn_encoder", help="export name of the best RNN encoder")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     args = parser.parse_args(argv)
@@ -104,7 +107,7 @@ def batches(inputs, targets, args, shuffle=False):
 
 def train(model, name, run, args, training, validation, loss):
     """Fits `model` (early stopping on validation accuracy for a classifier, else loss), resumable twice over:
-    BackupAndRestore within the fit, and a finished fit's weights kept in `run`, loaded by a run started again."""
+    EpochBackup within the fit, and a finished fit's weights kept in `run`, loaded by a run started again."""
     classifier = loss == "sparse_categorical_crossentropy"
     model.compile(keras.optimizers.Adam(args.learning_rate), loss, metrics=["accuracy"] if classifier else None)
     finished = run / f"{name}.weights.h5"
@@ -115,13 +118,14 @@ def train(model, name, run, args, training, validation, loss):
         return
     monitor = "val_accuracy" if classifier else "val_loss"
     model.fit(training, validation_data=validation, epochs=args.epochs, verbose=args.verbose, shuffle=False,
-              callbacks=[keras.callbacks.BackupAndRestore(str(run / name)),
+              callbacks=[EpochBackup(run / name),
                          keras.callbacks.EarlyStopping(monitor, patience=2, restore_best_weights=True)])
     model.save_weights(finished)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "rnn_encoder", distribute.NOT_WIRED)
     keras.utils.set_random_seed(args.seed)
 
     # 1. Data: sentiment sentences in a seeded split; STS-B train, dev and test pairs.
@@ -196,7 +200,8 @@ def main(argv=None):
     best = max(args.cell, key=lambda kind: dev[kind])
     path = export(encoders[best], args.name, WARMUP, root=args.export_dir)
     print(f"6. exported {names[best]} (best on STS-B dev) to {path}\n{check(path).summary()}")
-    for finished in [static_file, *run.glob("*.weights.h5")]:  # the run is over: nothing left to resume
+    # The run is over: nothing left to resume.
+    for finished in [static_file, *run.glob("*.weights.h5"), *run.glob(RUN_FLAGS)]:
         finished.unlink()
     if not any(run.iterdir()):  # a --checkpoint-dir of yours keeps whatever else it holds
         run.rmdir()

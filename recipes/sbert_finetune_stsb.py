@@ -18,6 +18,7 @@ import argparse
 
 import numpy as np
 
+from zoo import distribute
 from zoo.contextual import TextEncoder, fine_tune
 from zoo.contextual.encoder_exports import export_text_encoder
 from zoo.contextual.presets import DEFAULT_PRESET
@@ -63,6 +64,7 @@ def parse_args(argv=None):
     parser.add_argument("--dev-limit", type=int, help="select on the first N dev pairs only")
     parser.add_argument("--test-limit", type=int, help="score on the first N test pairs only")
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="sbert_stsb", help="export name")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     return parser.parse_args(argv)
@@ -86,6 +88,7 @@ def training_rows(pairs, loss):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "sbert_finetune_stsb", distribute.NOT_WIRED)
     check_precision(args.precision)  # before minutes of work: bfloat16 on a CPU without it is refused
 
     # 1. Data: train, dev and test pairs (a score outside 0-5 or a missing column names its file and line).

@@ -18,10 +18,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.custom import TextEmbedding
 from zoo.data import load_vader_movie_reviews
 from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
+from zoo.training import EpochBackup, EpochCounter, KeepBestEpoch
 
 RECIPE = Recipe(
     name="text_embedding_classifier", family="custom", data="vader-movie-reviews",
@@ -51,6 +53,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=1337, help="random seed (split, weights)")
     parser.add_argument("--limit", type=int, help="use only this many sentences (a quick run)")
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="text_embedding", help="export name of the encoder")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     args = parser.parse_args(argv)
@@ -68,6 +71,7 @@ def split(texts, labels, test_fraction, seed):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "text_embedding_classifier", distribute.NOT_WIRED)
     keras.utils.set_random_seed(args.seed)
 
     # 1. Data: scored sentences -> binary labels, a seeded held-out test split.
@@ -93,20 +97,31 @@ def main(argv=None):
     classifier = keras.Model(text, probabilities, name="text_sentiment_classifier")
     print(f"2. model: vocabulary {len(text_embedding.get_vocabulary()):,}, {classifier.count_params():,} parameters")
 
-    # 3. Train, resumable: an interrupted run restarts from its last finished epoch.
-    backup = checkpoint_dir(args, "text_embedding_classifier")
+    # 3. Train, resumable: a run interrupted or killed and started again with the same flags resumes from its last
+    #    finished epoch and ends as the uninterrupted run would (each epoch's order depends on the seed and the
+    #    epoch alone; the best epoch and the patience count are kept on disk, which EarlyStopping does not do).
+    run = checkpoint_dir(args, "text_embedding_classifier")
     classifier.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n_val = max(1, len(train_texts) // 10)
-    def batches(x, y, shuffle=False):
-        dataset = tf.data.Dataset.from_tensor_slices((x.tolist(), y))
-        return (dataset.shuffle(len(x), seed=args.seed) if shuffle else dataset).batch(args.batch_size)
+    (val_texts, val_labels), (fit_texts, fit_labels) = ((train_texts[:n_val], train_labels[:n_val]),
+                                                        (train_texts[n_val:], train_labels[n_val:]))
+    counter = EpochCounter()
 
-    training = batches(train_texts[n_val:], train_labels[n_val:], shuffle=True)
-    classifier.fit(
-        training, validation_data=batches(train_texts[:n_val], train_labels[:n_val]), epochs=args.epochs,
-        verbose=args.verbose, shuffle=False, callbacks=[keras.callbacks.BackupAndRestore(backup),
-                   keras.callbacks.EarlyStopping("val_accuracy", patience=2, restore_best_weights=True)])
+    def epoch_order():
+        order = np.random.default_rng([args.seed, counter.epoch]).permutation(len(fit_texts))
+        yield from zip(fit_texts[order].tolist(), fit_labels[order])
+
+    def val_accuracy():
+        return float((classifier.predict(tf.constant(val_texts.tolist()), verbose=0).argmax(axis=1)
+                      == val_labels).mean())
+
+    training = tf.data.Dataset.from_generator(epoch_order, output_signature=(
+        tf.TensorSpec((), tf.string), tf.TensorSpec((), tf.int32))).batch(args.batch_size)
+    training = training.apply(tf.data.experimental.assert_cardinality(-(-len(fit_texts) // args.batch_size)))
+    classifier.fit(training, epochs=args.epochs, verbose=args.verbose, shuffle=False, callbacks=[
+        counter, EpochBackup(run),
+        KeepBestEpoch(val_accuracy, name="val_accuracy", folder=f"{run}-best", patience=2)])
 
     # 4. Evaluate on the held-out test split.
     predicted = classifier.predict(tf.constant(test_texts.tolist()), verbose=0).argmax(axis=1)

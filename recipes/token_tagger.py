@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.contextual import TextEncoder
 from zoo.contextual.encoder_exports import TEXT_SIGNATURE
 from zoo.contextual.presets import DEFAULT_PRESET
@@ -62,6 +63,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=1337, help="random seed (split, weights)")
     parser.add_argument("--limit", type=int, help="use only this many sentences (a quick run)")
     add_output_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.NOT_WIRED)
     parser.add_argument("--name", default="token_tagger", help="export name of the fine-tuned tagger")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
     args = parser.parse_args(argv)
@@ -122,6 +124,7 @@ def word_features(vectors, words):
 
 def main(argv=None):
     args = parse_args(argv)
+    distribute.require_strategy(args.strategy, ("default",), "token_tagger", distribute.NOT_WIRED)
     keras.utils.set_random_seed(args.seed)
     folder = checkpoint_dir(args, "token_tagger")
 

@@ -16,6 +16,7 @@ Expected: Recall@100 0.552 (most-popular items 0.340; TF Recommenders' tutorial 
       size); item vectors go to a TensorBoard projector export labelled with titles.
 
     zoo run two_tower_movielens [--epochs 8] [--title-encoder minilm] [--no-logq] [--hard-negatives 100]
+    TF_CONFIG=... zoo run two_tower_movielens --strategy multi_worker   # on each machine (README)
 """
 
 import argparse
@@ -24,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.custom import BucketizedEmbedding, CachedTextEncoder, CategoricalEmbedding, TextEmbedding, TwoTower
 from zoo.custom.two_tower import SAMPLING_PROBABILITY
 from zoo.data import load_movielens
@@ -33,6 +35,7 @@ from zoo.evaluate.retrieval import popularity_scores, relevance_matrix, retrieva
 from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
 from zoo.static.vectors import Vectors
+from zoo.training import EpochBackup
 from zoo.views import write_projector
 
 RECIPE = Recipe(
@@ -60,7 +63,8 @@ def parse_args(argv=None):
     parser.add_argument("--output-dim", "--dim", action=RenamedFlag, dest="output_dim", type=int, default=64,
                         help="size of the user and item vectors (--dim: deprecated spelling)")
     parser.add_argument("--epochs", type=int, default=8, help="passes over the training ratings")
-    parser.add_argument("--batch-size", type=int, default=1024, help="also the number of in-batch candidates")
+    parser.add_argument("--batch-size", type=int, default=1024, help="also the number of in-batch candidates "
+                        "(under a strategy of N replicas: each takes batch-size / N, its in-batch candidates)")
     parser.add_argument("--learning-rate", type=float, default=3e-3, help="Adam's learning rate")
     parser.add_argument("--temperature", type=float, default=0.05,
                         help="softmax temperature of the in-batch retrieval loss")
@@ -75,6 +79,7 @@ def parse_args(argv=None):
     parser.add_argument("--views-dir", default="views/two_tower_movielens", help="the projector export")
     parser.add_argument("--name", default="two_tower_movielens", help="export name of the retrieval model")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
+    distribute.add_strategy_flag(parser)
     return parser.parse_args(argv)
 
 
@@ -151,6 +156,7 @@ def training_data(args, users, items, train_pairs):
 
 def main(argv=None):
     args = parse_args(argv)
+    strategy = distribute.make_strategy(args.strategy)  # first: a multi-worker strategy sets up TensorFlow
     keras.utils.set_random_seed(args.seed)
 
     # 1. Data: users, items, ratings; each user's latest ratings held out.
@@ -158,16 +164,20 @@ def main(argv=None):
     print(f"1. data: {len(users['user_id'])} users, {len(items['item_id'])} items; {len(train_pairs):,} training "
           f"and {len(test_pairs):,} held-out ratings (each user's {args.held_out} latest)")
 
-    # 2. Model: the towers, from the training users' and items' features.
-    towers = build_towers(args, users, items, train_pairs)
+    # 2. Model: the towers, from the training users' and items' features; variables in the strategy's scope.
+    with strategy.scope():
+        towers = build_towers(args, users, items, train_pairs)
+        towers.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     print(f"2. model: {towers.count_params():,} parameters")
 
-    # 3. Train, resumable: an interrupted run restarts from its last finished epoch.
-    towers.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
+    # 3. Train, resumable: an interrupted run restarts from its last finished epoch. Under a strategy each replica
+    #    takes its share of a batch (tf.data splits each batch over the workers) and gradients are averaged.
     dataset = training_data(args, users, items, train_pairs)
-    towers.fit(dataset, epochs=args.epochs, verbose=args.verbose, shuffle=False,
-               callbacks=[keras.callbacks.BackupAndRestore(checkpoint_dir(args, "two_tower_movielens"))])
-    print(f"3. trained: {args.epochs} epochs of {len(dataset)} batches of {args.batch_size}")
+    backup = distribute.worker_folder(checkpoint_dir(args, "two_tower_movielens"), strategy)
+    distribute.fit(towers, strategy, dataset, epochs=args.epochs, verbose=args.verbose, shuffle=False,
+                   callbacks=[EpochBackup(backup)])
+    print(f"3. trained: {args.epochs} epochs of {len(dataset)} batches of {args.batch_size} "
+          f"({strategy.num_replicas_in_sync} replica(s))")
 
     # 4. Evaluate: rank the whole catalogue for each user; popularity and features-only beside it.
     item_vectors = towers.item_embedding(items)
@@ -183,6 +193,13 @@ def main(argv=None):
     print("4. held-out ratings, whole-catalogue ranking:")
     for name, metrics in results.items():
         print(f"   {name:32s} " + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+
+    summary = {"value": results["two-tower"]["recall@100"], "baseline": results["most popular"]["recall@100"],
+               "results": results, "exports": [], "projector": None}
+    if not distribute.is_chief(strategy):  # the chief alone writes what outlives training
+        print("5-6. views and exports: left to the chief")
+        distribute.barrier(strategy)  # ends with the chief, which has exported
+        return summary
 
     # 5. Look at the item vectors: a TensorBoard projector export labelled with titles.
     labels = [f"{title} ({int(year) or '?'})" for title, year in zip(items["title"], items["year"])]
@@ -203,9 +220,8 @@ def main(argv=None):
     ]
     for path in paths:
         print(check(path).summary())
-    return {"value": results["two-tower"]["recall@100"],
-            "baseline": results["most popular"]["recall@100"], "results": results,
-            "exports": [str(p) for p in paths], "projector": projector}
+    distribute.barrier(strategy)
+    return {**summary, "exports": [str(p) for p in paths], "projector": projector}
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ Expected: WordSim-353 Spearman about 0.24 (random vectors: about 0.0) and gensim
 
 import argparse
 
+from zoo import distribute
 from zoo.recipes import HelpFormatter, Recipe, checkpoint_dir
 from zoo.recipes import word_vector_steps as steps
 from zoo.static.word2vec import Word2Vec
@@ -32,6 +33,7 @@ def parse_args(argv=None, mode="skipgram"):
     parser = argparse.ArgumentParser(prog=f"zoo run word2vec_{mode}", description=__doc__,
                                      formatter_class=HelpFormatter)
     steps.add_training_flags(parser)
+    distribute.add_strategy_flag(parser, supported=("default",), why=distribute.SPARSE_UPDATE)
     parser.add_argument("--negative", type=int, default=5, help="noise words per positive pair")
     parser.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold of frequent words")
     parser.add_argument("--batch-words", type=int, default=512, help="centre words updated at once")
@@ -41,6 +43,7 @@ def parse_args(argv=None, mode="skipgram"):
 
 def main(argv=None, mode="skipgram"):
     args = parse_args(argv, mode)
+    distribute.require_strategy(args.strategy, ("default",), "word2vec", distribute.SPARSE_UPDATE)
 
     # 1. The corpus: vocabulary at min_count, the text as word ids.
     corpus = steps.load_corpus(args)

@@ -1,18 +1,20 @@
 """The Keras contract every public zoo layer keeps, as one helper (in the spirit of KerasHub's `run_layer_test`):
 
 1. `input -> zoo layer -> Dense` builds as a functional model, and one training step runs;
-2. the model saves to `.keras` and loads in a fresh process that has run nothing but `import zoo` (and keras),
-   giving the same outputs to float tolerance;
+2. the model saves to `.keras` and loads in a process that has run nothing but `import zoo` (and keras) and other
+   models' loads (`FreshLoader`), giving the same outputs to float tolerance;
 3. the model exports with `zoo.export` and passes `zoo check`.
 
 Large state (tables, vocabularies) must be weights or assets: the helper also bounds the size of the saved
 config, so a vocabulary that sneaks into the JSON fails here.
 """
 
+import atexit
 import json
 import pickle
 import subprocess
 import sys
+import threading
 import zipfile
 
 import keras
@@ -21,18 +23,54 @@ import tensorflow as tf
 
 import zoo
 
-LOAD_IN_A_FRESH_PROCESS = """
-import pickle, sys
+# One loader process for the test session: it imports zoo and keras, then loads each model it is sent. Loading a
+# model registers nothing (Keras finds classes only among those registered, and `import zoo` registers them all),
+# so each load sees exactly what a fresh process after a bare `import zoo` would; sharing it saves a TensorFlow
+# start-up (seconds) a contract row.
+LOADER = """
+import json, pickle, sys, traceback
 import zoo
 import keras
 import tensorflow as tf
-model = keras.models.load_model(sys.argv[1])
-with open(sys.argv[2], "rb") as handle:
-    inputs = tf.nest.map_structure(tf.constant, pickle.load(handle))
-outputs = model.predict(inputs, verbose=0)
-with open(sys.argv[3], "wb") as handle:
-    pickle.dump(outputs, handle)
+for line in sys.stdin:
+    model_path, inputs_path, outputs_path = json.loads(line)
+    try:
+        model = keras.models.load_model(model_path)
+        with open(inputs_path, "rb") as handle:
+            inputs = tf.nest.map_structure(tf.constant, pickle.load(handle))
+        outputs = model.predict(inputs, verbose=0)
+        with open(outputs_path, "wb") as handle:
+            pickle.dump(outputs, handle)
+        answer = "ok"
+    except Exception:
+        answer = traceback.format_exc()
+    print("@@loaded " + json.dumps(answer), flush=True)
 """
+
+
+class FreshLoader:
+    """The loader process, started on first use and stopped at exit; `load(model, inputs, outputs)` returns "ok"
+    or the loader's traceback."""
+
+    process = None
+
+    @classmethod
+    def load(cls, *paths, timeout=600):
+        if cls.process is None or cls.process.poll() is not None:
+            cls.process = subprocess.Popen([sys.executable, "-c", LOADER], stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            atexit.register(cls.process.kill)
+        cls.process.stdin.write(json.dumps([str(p) for p in paths]) + "\n")
+        cls.process.stdin.flush()
+        timer = threading.Timer(timeout, cls.process.kill)
+        timer.start()
+        try:
+            for line in cls.process.stdout:
+                if line.startswith("@@loaded "):
+                    return json.loads(line[len("@@loaded "):])
+        finally:
+            timer.cancel()
+        return f"the loader process ended (exit code {cls.process.wait()})"
 
 
 def check_keras_contract(layer, inputs, sample, tmp_path, most_config_bytes=20_000, export=True, atol=1e-5):
@@ -57,9 +95,8 @@ def check_keras_contract(layer, inputs, sample, tmp_path, most_config_bytes=20_0
     json.loads(config)
     with open(tmp_path / "inputs.pkl", "wb") as handle:
         pickle.dump(sample, handle)
-    result = subprocess.run([sys.executable, "-c", LOAD_IN_A_FRESH_PROCESS, str(path), str(tmp_path / "inputs.pkl"),
-                             str(tmp_path / "outputs.pkl")], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"keras.models.load_model after `import zoo` failed:\n{result.stderr[-3000:]}"
+    answer = FreshLoader.load(path, tmp_path / "inputs.pkl", tmp_path / "outputs.pkl")
+    assert answer == "ok", f"keras.models.load_model after `import zoo` failed:\n{answer[-3000:]}"
     with open(tmp_path / "outputs.pkl", "rb") as handle:
         np.testing.assert_allclose(pickle.load(handle), expected, atol=atol)
 

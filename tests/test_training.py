@@ -150,3 +150,68 @@ def test_float32_steps_leave_the_setting_alone():
     model.fit(np.ones((8, 1)), np.ones((8, 1)), batch_size=4, verbose=0,
               callbacks=[training.BFloat16Steps("float32"), record])
     assert seen == [False, False]
+
+
+def stopping_after(epoch_to_stop, kernels, model):
+    def record_then_stop(epoch, logs):
+        kernels.append(model.get_weights()[0])
+        if epoch == epoch_to_stop:
+            raise KeyboardInterrupt
+    return keras.callbacks.LambdaCallback(on_epoch_end=record_then_stop)
+
+
+def dropout_model():
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dropout(0.5)(inputs)))
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="mse")
+    return model
+
+
+def test_epoch_backup_resumes_as_the_uninterrupted_fit_past_a_save_killed_half_way(tmp_path):
+    x, y = np.arange(32, dtype="float32").reshape(8, 4) / 32, np.ones((8, 1))
+    model, kernels, begun = dropout_model(), [], []
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=4, verbose=0, shuffle=False,
+                  callbacks=[training.EpochBackup(tmp_path), stopping_after(1, kernels, model)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-2-batch-0.weights.h5", "training_metadata.json"]
+    (tmp_path / "partial-epoch-3-batch-0.weights.h5").write_bytes(b"\x89HDF\r\n")  # what a kill mid-save leaves
+    model = dropout_model()
+    model.fit(x, y, epochs=4, verbose=0, shuffle=False, callbacks=[
+        training.EpochBackup(tmp_path, delete_checkpoint=False),
+        keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: begun.append(epoch))])
+    assert begun == [2, 3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-4-batch-0.weights.h5", "training_metadata.json"]
+    uninterrupted = dropout_model()
+    uninterrupted.fit(x, y, epochs=4, verbose=0, shuffle=False)
+    # Equal only if the dropout masks after the resumption are the uninterrupted fit's: the seed generator's state
+    # is restored too (Keras' save_weights leaves it out).
+    np.testing.assert_allclose(model.get_weights()[0], uninterrupted.get_weights()[0], rtol=1e-6)
+
+
+def test_epoch_backup_deletes_its_folder_once_the_fit_ends(tmp_path):
+    scored_model().fit(np.ones((8, 1)), np.ones((8, 1)), epochs=2, verbose=0,
+                       callbacks=[training.EpochBackup(tmp_path / "run")])
+    assert not (tmp_path / "run").exists()
+
+
+def test_keep_best_epoch_scores_the_restored_epoch_when_a_kill_came_before_its_score(tmp_path):
+    x, y = np.ones((8, 1)), np.ones((8, 1))
+    model, kernels = scored_model(), []
+    first = training.KeepBestEpoch(iter([1.0, 5.0]).__next__, folder=tmp_path / "best")
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[training.EpochBackup(tmp_path / "backup"), first,
+                                                         stopping_after(1, kernels, model)])
+    (tmp_path / "best" / "scores.json").write_text('{"0": 1.0}')  # killed after the backup, before the score
+    model = scored_model()
+    resumed = training.KeepBestEpoch(iter([4.0, 2.0]).__next__, folder=tmp_path / "best")
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[training.EpochBackup(tmp_path / "backup"), resumed])
+    assert resumed.scores == {0: 1.0, 1: 4.0, 2: 2.0} and resumed.best_epoch == 1
+    np.testing.assert_array_equal(model.get_weights()[0], kernels[1])
+
+
+def test_keep_best_epoch_stops_after_patience_epochs_without_a_better_score():
+    model = scored_model()
+    best = training.KeepBestEpoch(iter([1.0, 3.0, 2.0, 2.5, 9.0]).__next__, patience=2)
+    history = model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=5, verbose=0, callbacks=[best])
+    assert history.history["dev_score"] == [1.0, 3.0, 2.0, 2.5] and best.best_epoch == 1

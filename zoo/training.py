@@ -90,21 +90,97 @@ def _glibc():
         return None
 
 
+class EpochBackup(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` that a kill at any instant (SIGKILL, a power cut) cannot spoil.
+
+    Keras writes `latest.weights.h5` in place, then `training_metadata.json`. A process killed during the first
+    write leaves weights that do not load, so the run started again fails; one killed between the two leaves
+    epoch N+1's weights under epoch N's number, so the run started again trains epoch N+1 a second time on
+    weights that have seen it. Here each save writes its weights to a temporary file renamed into place, then the
+    metadata (epoch, batch and the weights file's name) the same way, and only then removes the previous weights:
+    the metadata always names whole weights of the epoch it states, and a run started again resumes from exactly
+    the last finished epoch. The metadata also keeps the seed generators' states (Dropout's), which
+    `save_weights` leaves out, so that a resumed fit draws the masks the uninterrupted one would. A folder in
+    Keras' own layout (no weights name in the metadata) still resumes.
+
+    Args: those of `keras.callbacks.BackupAndRestore` (backup_dir, save_freq, delete_checkpoint);
+    `double_checkpoint` is not needed and not taken.
+
+    Example:
+    ```python
+    model.fit(dataset, epochs=8, callbacks=[EpochBackup("runs/my-run")])   # killed, started again: resumes
+    ```
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
+        super().__init__(os.fspath(backup_dir), save_freq=save_freq, delete_checkpoint=delete_checkpoint)
+
+    def _save_model(self):
+        folder = Path(self.backup_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"epoch-{self._current_epoch}-batch-{self._last_batch_seen}.weights.h5"
+        partial = folder / f"partial-{name}"  # Keras wants the .weights.h5 ending on the file it writes
+        self.model.save_weights(str(partial), overwrite=True)
+        os.replace(partial, folder / name)
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": name,
+                    "random_states": [v.numpy().tolist() for v in _random_states(self.model)]}
+        write_atomically(Path(self._training_metadata_path), json.dumps(metadata))
+        for stale in folder.glob("*.weights.h5"):  # earlier saves, and the partial file of a killed one
+            if stale.name != name:
+                stale.unlink()
+
+    def _load_model(self):
+        metadata_path = Path(self._training_metadata_path)
+        if not metadata_path.is_file():
+            return super()._load_model()  # nothing saved yet
+        metadata = json.loads(metadata_path.read_text())
+        if "weights" not in metadata:
+            return super()._load_model()  # Keras' own layout
+        if not self.model.built:
+            raise ValueError(f"EpochBackup needs a built model before fit() resumes from {self.backup_dir}")
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)  # its state is in the weights file
+        self.model.load_weights(Path(self.backup_dir) / metadata["weights"])
+        states = _random_states(self.model)
+        if len(states) == len(metadata.get("random_states", ())):
+            for variable, value in zip(states, metadata["random_states"]):
+                variable.assign(value)
+        self.model._initial_epoch = metadata["epoch"]
+
+
+def _random_states(model):
+    """The model's variables that `save_weights` leaves out: the states of its seed generators (Dropout's, and
+    other random layers'), which a resumed fit needs to draw the masks the uninterrupted one would."""
+    weights = {id(variable) for variable in model.weights}
+    return [variable for variable in model.variables if id(variable) not in weights]
+
+
+def write_atomically(path, text):
+    """Writes `text` to `path` through a temporary file renamed over it: a reader, or a process started after a
+    kill, sees the old whole file or the new whole file, never a part."""
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, path)
+
+
 def training_callbacks(checkpoint_dir, callbacks):
     """The callbacks a trainer's `fit` passes to `Model.fit`, and the epoch counter among them.
 
     Args:
-        checkpoint_dir: a folder for `keras.callbacks.BackupAndRestore`, so that an interrupted run started
-            again resumes after its last finished epoch; None (or "") for none.
+        checkpoint_dir: a folder for `EpochBackup` (Keras' BackupAndRestore, safe against kills), so that an
+            interrupted or killed run started again resumes after its last finished epoch; None (or "") for none.
         callbacks: the caller's own callbacks (an iterable of keras.callbacks.Callback).
 
     Returns:
-        (the EpochCounter, the list for fit): the counter; then BackupAndRestore when `checkpoint_dir` is given,
+        (the EpochCounter, the list for fit): the counter; then EpochBackup when `checkpoint_dir` is given,
         so that a finished epoch is saved before a callback of the caller's can stop the run; then
         LargeArraysOnTheHeap; then the caller's callbacks.
     """
     counter = EpochCounter()
-    backup = [keras.callbacks.BackupAndRestore(os.fspath(checkpoint_dir))] if checkpoint_dir else []
+    backup = [EpochBackup(checkpoint_dir)] if checkpoint_dir else []
     return counter, [counter, *backup, LargeArraysOnTheHeap(), *callbacks]
 
 
@@ -186,8 +262,9 @@ class KeepBestEpoch(keras.callbacks.Callback):
 
     `score()` (e.g. Spearman on a development set) is logged as `logs[name]`, so progress bars and History show
     it. With a `folder`, the best weights and every epoch's score are written there (`best.weights.h5`,
-    `scores.json`), so that a fit resumed by `BackupAndRestore` still knows the best epoch before the
-    interruption; without one they are kept in memory. Keras' `ModelCheckpoint(save_best_only=True)` saves the
+    `scores.json`, each replaced whole), so that a fit resumed by `EpochBackup` still knows the best epoch before
+    the interruption, and scores the restored epoch if a kill came between the backup and this callback; without
+    a folder they are kept in memory. Keras' `ModelCheckpoint(save_best_only=True)` saves the
     best epoch but forgets it on resumption and does not restore it, hence this one.
 
     Args:
@@ -196,14 +273,17 @@ class KeepBestEpoch(keras.callbacks.Callback):
         higher_is_better: the direction. Default True.
         folder: where the best weights and the scores go (created, and removed once the fit has ended on the
             best weights); None keeps them in memory.
+        patience: stop the fit once this many epochs have passed without a better score (Keras' EarlyStopping,
+            whose count and best weights a resumed fit would forget); None trains every epoch.
 
     Output: `scores` ({epoch: score}), `best_epoch`, `best_score`, after or during the fit.
     """
 
-    def __init__(self, score, name="dev_score", higher_is_better=True, folder=None):
+    def __init__(self, score, name="dev_score", higher_is_better=True, folder=None, patience=None):
         super().__init__()
         self.score, self.name, self.higher_is_better = score, name, higher_is_better
         self.folder = Path(folder) if folder else None
+        self.patience = patience
         self.scores = {}
         self._best_weights = None
 
@@ -222,6 +302,11 @@ class KeepBestEpoch(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.folder and (self.folder / "scores.json").is_file():  # a resumed fit: what the epochs before gave
             self.scores = {int(k): v for k, v in json.loads((self.folder / "scores.json").read_text()).items()}
+        # A kill after the backup saved epoch N and before this callback scored it: the weights restored are
+        # epoch N's, so score them now (the backup callback comes first in the list and has restored them).
+        last_finished = (getattr(self.model, "_initial_epoch", None) or 0) - 1
+        if self.folder and last_finished >= 0 and last_finished not in self.scores:
+            self.on_epoch_end(last_finished)
 
     def on_epoch_end(self, epoch, logs=None):
         value = float(self.score())
@@ -231,11 +316,15 @@ class KeepBestEpoch(keras.callbacks.Callback):
         if self.best_epoch == epoch:
             if self.folder:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                self.model.save_weights(self.folder / "best.weights.h5", overwrite=True)
+                partial = self.folder / "partial-best.weights.h5"
+                self.model.save_weights(str(partial), overwrite=True)
+                os.replace(partial, self.folder / "best.weights.h5")
             else:
                 self._best_weights = [w.numpy() for w in self.model.weights]
         if self.folder:
-            (self.folder / "scores.json").write_text(json.dumps(self.scores))
+            write_atomically(self.folder / "scores.json", json.dumps(self.scores))
+        if self.patience is not None and epoch - self.best_epoch >= self.patience:
+            self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         if self.best_epoch is None:

@@ -77,6 +77,25 @@ def test_long_texts_are_truncated_at_the_end():
     np.testing.assert_allclose(*encoder.encode([long, head]), atol=1e-6)
 
 
+@pytest.mark.parametrize("encoder_name", ["bert", "gpt2"])
+def test_a_text_is_tokenised_within_its_byte_budget(encoder_name, request):
+    from zoo.contextual.text_encoder import BYTES_PER_TOKEN
+
+    encoder = request.getfixturevalue(encoder_name)
+    budget = encoder.sequence_length * BYTES_PER_TOKEN
+    word = "ab" * budget  # one word twice the budget: GPT-2's merges on it would be quadratic in its length
+    texts = ["c " + word, ("c " + word)[:budget], "ab c ab", ""]
+    seen = []
+    tokenize = encoder._tokenize
+    encoder._tokenize = lambda text: (seen.append(text.numpy().tolist()), tokenize(text))[1]
+    try:
+        ids = encoder.token_ids(tf.constant(texts)).to_list()
+    finally:
+        encoder._tokenize = tokenize
+    assert [len(text) for text in seen[0]] == [budget, budget, 7, 0]  # short texts untouched
+    assert ids[0] == ids[1]  # the tokens of a text cut at its budget (BERT: [UNK] for a word over 100 characters)
+
+
 def test_last_token_pooling_is_the_vector_of_the_last_real_token(gpt2):
     text = "ab ab c"
     ids = gpt2.token_ids(tf.constant([text])).to_tensor()

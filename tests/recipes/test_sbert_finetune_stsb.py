@@ -1,4 +1,5 @@
-"""End to end on a slice of STS-B: fine-tune MiniLM, keep the best epoch, export it, check it, resume."""
+"""End to end on a slice of STS-B: fine-tune MiniLM (interrupted after an epoch and resumed), keep the best epoch,
+export it, check it."""
 
 import numpy as np
 import pytest
@@ -19,14 +20,23 @@ QUICK = ["--limit", "64", "--dev-limit", "80", "--test-limit", "120", "--verbose
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    export_dir = tmp_path_factory.mktemp("saved_models")
-    result = sbert_finetune_stsb.main([*QUICK, "--epochs", "1", "--export-dir", str(export_dir),
-                                       "--runs-dir", str(tmp_path_factory.mktemp("runs"))])
-    return result, export_dir
+    """Two epochs, interrupted (as a Ctrl-C would) after the first and started again: the resumed run is the one
+    the other tests read."""
+    export_dir, runs_dir = tmp_path_factory.mktemp("saved_models"), tmp_path_factory.mktemp("runs")
+    flags = [*QUICK, "--epochs", "2", "--export-dir", str(export_dir), "--runs-dir", str(runs_dir)]
+    begun = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sentence_finetuning, "KeepBestEpoch", interrupting(sentence_finetuning.KeepBestEpoch, 0, begun))
+        with pytest.raises(KeyboardInterrupt):
+            sbert_finetune_stsb.main(flags)
+        interrupted = (list(begun), (export_dir / "sbert_stsb").exists())
+        begun.clear()
+        result = sbert_finetune_stsb.main(flags)
+    return result, export_dir, runs_dir, (interrupted, list(begun))
 
 
 def test_the_export_holds_the_kept_epochs_encoder(run):
-    result, export_dir = run
+    result, export_dir, _, _ = run
     assert result["exports"] == [str(export_dir / "sbert_stsb" / "1")]
     served = tf.saved_model.load(result["exports"][0]).signatures["serving_default"]
     dev = load_stsb("dev")[:80]
@@ -36,26 +46,17 @@ def test_the_export_holds_the_kept_epochs_encoder(run):
 
 
 def test_every_loader_serves_the_export(run, capsys):
-    result, _ = run
+    result = run[0]
     check_every_loader(result["exports"][0], {"text": ["A man plays a guitar.", "", "Un café, s'il vous plaît"]},
                        capsys)
 
 
-def test_an_interrupted_fine_tuning_resumes_after_its_last_epoch(tmp_path, monkeypatch):
-    begun = []
-    monkeypatch.setattr(sentence_finetuning, "KeepBestEpoch",
-                        interrupting(sentence_finetuning.KeepBestEpoch, 0, begun))
-    flags = ["--limit", "32", "--dev-limit", "20", "--test-limit", "20", "--verbose", "0", "--epochs", "2",
-             "--loss", "cosine", "--export-dir", str(tmp_path),
-             "--runs-dir", str(tmp_path / "runs")]
-    with pytest.raises(KeyboardInterrupt):
-        sbert_finetune_stsb.main(flags)
-    assert begun == [0] and not (tmp_path / "sbert_stsb").exists()
-    begun.clear()
-    result = sbert_finetune_stsb.main(flags)
-    assert begun == [1]  # picked up after the finished epoch, whose dev score is still known
+def test_an_interrupted_fine_tuning_resumes_after_its_last_epoch(run):
+    result, _, runs_dir, (interrupted, resumed) = run
+    assert interrupted == ([0], False)  # stopped after the first epoch, before any export
+    assert resumed == [1]  # picked up after the finished epoch, whose dev score is still known
     assert np.isfinite(result["value"]) and result["exports"][0].endswith("sbert_stsb/1")
-    assert list((tmp_path / "runs").iterdir()) == []  # the backup and the best weights go once training completes
+    assert list(runs_dir.iterdir()) == []  # the backup and the best weights go once training completes
 
 
 def test_a_pair_scored_outside_0_to_5_names_its_file_and_line(tmp_path):

@@ -1,13 +1,17 @@
 """End to end on a slice of the real data: train, evaluate, export, check, embed, and compose the export."""
 
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.recipes.interruption import interrupting
 from tests.serving.export_loaders import check_every_loader
 from zoo.cli import main as zoo_main
 from zoo.recipes import text_embedding_classifier
@@ -66,19 +70,33 @@ def test_the_encoder_export_composes_with_new_layers_in_keras_3(run):
     assert model(tf.constant(["fine", "awful", ""])).shape == (3, 3)
 
 
-def test_an_interrupted_training_resumes_from_its_last_epoch(tmp_path, monkeypatch):
-    begun = []
-    monkeypatch.setattr(keras.callbacks, "EarlyStopping", interrupting(keras.callbacks.EarlyStopping, 1, begun))
-    flags = ["--limit", "600", "--epochs", "4", "--export-dir", str(tmp_path), "--runs-dir", str(tmp_path / "runs"),
-             "--verbose", "0"]
-    with pytest.raises(KeyboardInterrupt):
-        text_embedding_classifier.main(flags)
-    assert begun == [0, 1] and not (tmp_path / "text_embedding").exists()
-    begun.clear()
-    result = text_embedding_classifier.main(flags)
-    assert begun[0] == 2  # picked up after the two finished epochs
-    assert [p.split("/")[-1] for p in result["exports"]] == ["1", "1"]
-    assert list((tmp_path / "runs").iterdir()) == []  # the backup goes once training completes
+def test_a_run_killed_mid_training_resumes_and_ends_as_the_uninterrupted_run(run, tmp_path):
+    """SIGKILL (no handler runs) once an epoch is saved; the same command again resumes from the last finished
+    epoch and ends on the uninterrupted run's test accuracy (the module's `run`: the same data and training
+    flags), with one export of each model and no training state left."""
+    flags = ["--limit", "3000", "--epochs", "4", "--export-dir", str(tmp_path / "saved_models"),
+             "--runs-dir", str(tmp_path / "runs"), "--verbose", "0"]
+    command = [sys.executable, "-m", "zoo.cli", "run", "text_embedding_classifier", *flags]
+    killed = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not list((tmp_path / "runs").glob("*/training_metadata.json")) and killed.poll() is None:
+            assert time.monotonic() < deadline, "no epoch was saved in time"
+            time.sleep(0.02)
+        killed.send_signal(signal.SIGKILL)
+    finally:
+        killed.wait(30)
+    assert killed.returncode == -signal.SIGKILL and not (tmp_path / "saved_models").exists()
+    saved = json.loads(next((tmp_path / "runs").glob("*/training_metadata.json")).read_text())
+    assert 1 <= saved["epoch"] < 4
+
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    accuracy = float(re.search(r"4\. test accuracy ([0-9.]+)", resumed.stdout).group(1))
+    assert accuracy == pytest.approx(run[0]["value"], abs=1.5e-3)  # printed with 3 decimals
+    assert sorted(p.relative_to(tmp_path / "saved_models").as_posix() for p in
+                  (tmp_path / "saved_models").glob("*/*")) == ["text_embedding/1", "text_sentiment_classifier/1"]
+    assert list((tmp_path / "runs").iterdir()) == []
 
 
 @pytest.mark.parametrize("export", [0, 1], ids=["encoder", "classifier"])

@@ -3,12 +3,15 @@
 import re
 import shutil
 
+import keras
 import pytest
+import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
 from zoo.cli import main
 from zoo.errors import CheckFailed, ZooInputError
-from zoo.serving import check
+from zoo.serving import check, export
+from zoo.serving.check import _CheckingProcess
 
 
 def test_a_servable_export_passes_with_its_signature_ops_and_size(exported):
@@ -95,3 +98,35 @@ def test_a_warmup_request_that_fails_fails_the_check(broken):
         writer.write(log.SerializeToString())
     with pytest.raises(CheckFailed, match="warm-up request 1"):
         check(broken)
+
+
+class CaseFolded(keras.layers.Layer):
+    """A layer whose graph needs a TF Text op (CaseFoldUTF8): the length of each case-folded text."""
+
+    def call(self, text):
+        import tensorflow_text
+
+        folded = tensorflow_text.case_fold_utf8(text)
+        return tf.cast(tf.strings.length(folded, unit="UTF8_CHAR"), "float32")[:, None]
+
+
+def test_one_checking_process_serves_every_check_and_still_tells_tf_text_ops_apart(exported, tmp_path):
+    text = keras.Input(shape=(), dtype="string", name="text")
+    needs_text = export(keras.Model(text, {"embedding": CaseFolded()(text)}), "folded", {"text": ["ÄB", ""]},
+                        root=tmp_path)
+    before = check(exported)
+    process = _CheckingProcess.process
+    folded = check(needs_text)  # its check imports tensorflow_text in the checking process
+    after = check(exported)
+    assert folded.ops["tensorflow_text"] == ["CaseFoldUTF8"] and folded.needs_tensorflow_text
+    assert after.ops == before.ops and not after.needs_tensorflow_text
+    assert _CheckingProcess.process is process and process.poll() is None
+
+
+def test_a_check_past_its_timeout_fails_and_the_next_check_starts_a_new_process(exported):
+    check(exported)
+    process = _CheckingProcess.process
+    with pytest.raises(CheckFailed, match=r"did not finish within 0\.0001 s"):
+        check(exported, timeout=0.0001)
+    assert process.wait(10) != 0
+    assert check(exported).signatures and _CheckingProcess.process is not process

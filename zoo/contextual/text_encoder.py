@@ -19,6 +19,12 @@ from zoo.errors import ZooInputError
 from zoo.pooling import TokenPooling
 from zoo.shape_buckets import bucketed_length
 
+# Each text is cut to sequence_length x this many bytes before it is tokenised. The first sequence_length tokens
+# lie within the cut unless a token and the spaces before it average over 64 bytes; past it, GPT-2's byte-pair
+# merges, quadratic in a word's length, took minutes on one 100,000-character word (found by fuzzing the exports:
+# BENCHMARKS.md, fuzzed servables).
+BYTES_PER_TOKEN = 64
+
 
 def xla_padded_length(longest):
     """The length XLA batches are padded to: exact up to 15 tokens, then steps of 1/8 to 1/16 of the length (2 from
@@ -111,8 +117,9 @@ class TextEncoder(keras.Model):
     # --- In the graph: strings -> features -> embedding ---
 
     def token_ids(self, text):
-        """Ragged token ids of each text, special tokens added, truncated to `sequence_length`."""
-        ids = self._tokenize(text)
+        """Ragged token ids of each text (its first `sequence_length * BYTES_PER_TOKEN` bytes), special tokens added,
+        truncated to `sequence_length`."""
+        ids = self._tokenize(tf.strings.substr(text, 0, self.sequence_length * BYTES_PER_TOKEN))
         start_id, end_id, _ = self.special_ids
         specials = [i for i in (start_id, end_id) if i is not None]
         ids = ids[:, : self.sequence_length - len(specials)]

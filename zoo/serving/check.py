@@ -2,15 +2,18 @@
 
 Bad input (no SavedModel there, a truncated `saved_model.pb`, missing variables or warm-up requests) is told
 apart here, before anything loads, and raises ZooInputError. The servability check itself runs in a fresh
-process (servable_probe.py) that imports only tensorflow and tensorflow_text, loads the export with the C++
-SavedModel loader into a TF1 session and runs `serving_default` on the warm-up requests; a failure raises
-CheckFailed with a one-line reason.
+process (servable_probe.py, kept for this process's later checks) that imports only tensorflow and
+tensorflow_text, loads the export with the C++ SavedModel loader into a TF1 session and runs `serving_default` on
+the warm-up requests; a failure raises CheckFailed with a one-line reason.
 """
 
+import atexit
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from zoo.files import folder_bytes
 from zoo.serving.layout import WARMUP_FILE
 
 PROBE = Path(__file__).with_name("servable_probe.py")
+CHECKED = "@@checked "  # servable_probe.CHECKED: the mark of a report line (that module is never imported)
 VARIABLE_OPS = {"VarHandleOp", "VariableV2", "Variable"}
 
 
@@ -83,22 +87,60 @@ def validate_export_folder(path, require_warmup=True):
     return saved_model
 
 
+class _CheckingProcess:
+    """The fresh process (servable_probe.py --check-many) that checks exports for this process, started on the
+    first check and kept for the next ones: TensorFlow's start-up (seconds) is paid once, not once a check. It
+    imports only tensorflow and tensorflow_text, and closes each export's session after its check, as a model
+    server unloads a model. A check that outlasts its timeout, or a crash, ends the process; the next check
+    starts a new one. It ends with this process (its input closes)."""
+
+    lock = threading.Lock()
+    process = errors = None
+
+    @classmethod
+    def check(cls, path, timeout):
+        with cls.lock:
+            if cls.process is None or cls.process.poll() is not None:
+                cls.errors = tempfile.TemporaryFile()
+                env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+                cls.process = subprocess.Popen([sys.executable, "-P", str(PROBE), "--check-many"], env=env,
+                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=cls.errors,
+                                               text=True)
+                atexit.register(cls.stop)
+            process = cls.process
+            process.stdin.write(json.dumps([str(path.resolve()), str((path / WARMUP_FILE).resolve())]) + "\n")
+            process.stdin.flush()
+            timed_out = threading.Event()
+            timer = threading.Timer(timeout, lambda: (timed_out.set(), process.kill()))
+            timer.start()
+            try:
+                for line in process.stdout:
+                    if line.startswith(CHECKED):
+                        return json.loads(line[len(CHECKED):])
+            finally:
+                timer.cancel()
+            if timed_out.is_set():
+                raise CheckFailed(f"{path}: the load and warm-up did not finish within {timeout} s")
+            cls.errors.seek(0)
+            last = (cls.errors.read().decode(errors="replace").strip().splitlines()
+                    or [f"exit code {process.wait()}"])[-1]
+            raise CheckFailed(f"{path}: the loader process failed: {last}")
+
+    @classmethod
+    def stop(cls):
+        if cls.process is not None and cls.process.poll() is None:
+            cls.process.stdin.close()
+            try:
+                cls.process.wait(10)
+            except subprocess.TimeoutExpired:
+                cls.process.kill()
+
+
 def check(path, timeout=600):
     """Checks an export; returns a CheckReport, or raises ZooInputError / CheckFailed."""
     path = Path(path)
     validate_export_folder(path)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    try:
-        result = subprocess.run([sys.executable, "-P", str(PROBE), str(path.resolve()),
-                                 str((path / WARMUP_FILE).resolve())], capture_output=True,
-                                text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise CheckFailed(f"{path}: the load and warm-up did not finish within {timeout} s") from None
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        last = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
-        raise CheckFailed(f"{path}: the loader process failed: {last}")
-    report = json.loads(lines[-1])
+    report = _CheckingProcess.check(path, timeout)
     if not report["ok"]:
         raise CheckFailed(f"{path}: not servable: {report['reason']}")
     return CheckReport(path, report["signatures"], report["runs"], report["ops"], folder_bytes(path))

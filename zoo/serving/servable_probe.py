@@ -6,6 +6,11 @@ by TensorFlow's C++ SavedModel loader (`LoadSavedModel`, reached through the C A
 `TF_LoadSessionFromSavedModel`) into a TF1 session, and `serving_default` runs through `TF_SessionRun`, as the
 model server runs a Predict request.
 
+`python -P servable_probe.py --serve EXPORT [EXPORT ...]` loads the exports the same way, then answers Predict
+requests read from stdin until its end, as a model server would (see `serve`; zoo.serving.served_session drives it).
+`python -P servable_probe.py --check-many` checks one export after another, each named on a line of stdin, as a
+model server loads many models (see `check_many`; `zoo check` keeps one such process for all its checks).
+
 The warm-up file holds PredictionLog protos (tensorflow-serving-api); their few fields are decoded here from the
 wire format, so that this process needs no package beyond the two above.
 """
@@ -17,11 +22,12 @@ import sys
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.core.framework import tensor_pb2
+from tensorflow.core.framework import op_def_pb2, tensor_pb2
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 from tensorflow.python.framework import op_def_registry
 
 TF_STRING = 7
+INVALID_ARGUMENT = 3
 TSTRING_BYTES = 24  # sizeof(TF_TString) on 64-bit platforms
 
 
@@ -53,26 +59,45 @@ def _fields(buffer):
             value, pos = buffer[pos : pos + size], pos + size
         else:
             raise ValueError(f"unsupported protobuf wire type {wire_type}")
+        if pos > len(buffer):
+            raise ValueError("truncated protobuf message")
         yield number, value
 
 
 def decode_predict_request(prediction_log):
     """(signature name, {input name: numpy array}) of a serialized PredictionLog holding a PredictLog."""
-    predict_logs = [v for n, v in _fields(prediction_log) if n == 6]  # PredictionLog.predict_log
-    if not predict_logs:
-        raise ValueError("warm-up record is not a PredictLog (only Predict requests are checked)")
-    request = next(v for n, v in _fields(predict_logs[0]) if n == 1)  # PredictLog.request
-    signature, inputs = "serving_default", {}
-    for number, value in _fields(request):
-        if number == 1:  # model_spec
-            signature = next((v.decode() for n, v in _fields(value) if n == 3), "") or signature
-        elif number == 2:  # inputs: map<string, TensorProto>
-            entry = dict(_fields(value))
-            inputs[entry[1].decode()] = tf.make_ndarray(tensor_pb2.TensorProto.FromString(entry[2]))
+    _, signature, inputs = decode_model_request(prediction_log)
     return signature, inputs
 
 
+def decode_model_request(prediction_log):
+    """(model name, signature name, {input name: numpy array}) of a serialized PredictionLog (a PredictLog)."""
+    predict_logs = [v for n, v in _fields(prediction_log) if n == 6]  # PredictionLog.predict_log
+    if not predict_logs:
+        raise ValueError("warm-up record is not a PredictLog (only Predict requests are checked)")
+    request = next((v for n, v in _fields(predict_logs[0]) if n == 1), b"")  # PredictLog.request
+    model, signature, inputs = "", "serving_default", {}
+    for number, value in _fields(request):
+        if number == 1:  # model_spec: name = 1, signature_name = 3
+            spec = dict(_fields(value))
+            model = spec.get(1, b"").decode()
+            signature = spec.get(3, b"").decode() or signature
+        elif number == 2:  # inputs: map<string, TensorProto>
+            entry = dict(_fields(value))
+            inputs[entry[1].decode()] = tf.make_ndarray(tensor_pb2.TensorProto.FromString(entry[2]))
+    return model, signature, inputs
+
+
 # === The C API ===
+class StatusError(RuntimeError):
+    """A failed TensorFlow call, with its status code (3: INVALID_ARGUMENT, as tensorflow/core/protobuf/
+    error_codes.proto numbers them)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
 class _Buffer(ctypes.Structure):
     _fields_ = [("data", ctypes.c_void_p), ("length", ctypes.c_size_t), ("dealloc", ctypes.c_void_p)]
 
@@ -109,6 +134,10 @@ class CApi:
         self._declare("TF_StringCopy", None, [P, ctypes.c_char_p, SIZE])
         self._declare("TF_StringGetDataPointer", P, [P])
         self._declare("TF_StringGetSize", SIZE, [P])
+        self._declare("TF_GetAllOpList", ctypes.POINTER(_Buffer), [])
+        self._declare("TF_CloseSession", None, [P, P])
+        self._declare("TF_DeleteSession", None, [P, P])
+        self._declare("TF_DeleteGraph", None, [P])
         self._declare("TF_SessionRun", None, [P, P, ctypes.POINTER(_Output), ctypes.POINTER(P), ctypes.c_int,
                                               ctypes.POINTER(_Output), ctypes.POINTER(P), ctypes.c_int, P,
                                               ctypes.c_int, P, P])
@@ -123,8 +152,15 @@ class CApi:
         raise RuntimeError(f"TensorFlow's C API lacks {name}")
 
     def check(self, status, what):
-        if self.TF_GetCode(status) != 0:
-            raise RuntimeError(f"{what}: {self.TF_Message(status).decode(errors='replace')}")
+        code = self.TF_GetCode(status)
+        if code != 0:
+            raise StatusError(code, f"{what}: {self.TF_Message(status).decode(errors='replace')}")
+
+    def registered_ops(self):
+        """The names of every op registered in this process so far (the C API's TF_GetAllOpList)."""
+        buffer = self.TF_GetAllOpList()
+        ops = op_def_pb2.OpList.FromString(ctypes.string_at(buffer.contents.data, buffer.contents.length))
+        return {op.name for op in ops.op}
 
     def to_tensor(self, array):
         dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
@@ -167,6 +203,12 @@ class LoadedSavedModel:
         self.meta_graph = meta_graph_pb2.MetaGraphDef.FromString(
             ctypes.string_at(meta_graph.contents.data, meta_graph.contents.length))
 
+    def close(self):
+        """Closes and frees the session and its graph (a long-lived checking process loads many exports)."""
+        self.api.TF_CloseSession(self.session, self.status)
+        self.api.TF_DeleteSession(self.session, self.status)
+        self.api.TF_DeleteGraph(self.graph)
+
     def _endpoint(self, tensor_name):
         operation, index = tensor_name.rsplit(":", 1)
         handle = self.api.TF_GraphOperationByName(self.graph, operation.encode())
@@ -175,10 +217,13 @@ class LoadedSavedModel:
         return _Output(handle, int(index))
 
     def run(self, signature_name, inputs):
+        if signature_name not in self.meta_graph.signature_def:
+            raise StatusError(INVALID_ARGUMENT, f"no signature {signature_name!r}")
         signature = self.meta_graph.signature_def[signature_name]
-        unknown = set(inputs) - set(signature.inputs)
-        if unknown:
-            raise RuntimeError(f"request names input(s) {sorted(unknown)} that {signature_name} lacks")
+        unknown, missing = set(inputs) - set(signature.inputs), set(signature.inputs) - set(inputs)
+        if unknown or missing:  # as TF Serving refuses a request that does not name exactly the signature's inputs
+            raise StatusError(INVALID_ARGUMENT, f"request names input(s) {sorted(inputs)}; {signature_name} "
+                                                f"takes {sorted(signature.inputs)}")
         names = sorted(inputs)
         feeds = (_Output * len(names))(*[self._endpoint(signature.inputs[n].name) for n in names])
         feed_values = (ctypes.c_void_p * len(names))(*[self.api.to_tensor(np.asarray(inputs[n])) for n in names])
@@ -209,8 +254,11 @@ def describe(array):
     return {"dtype": str(array.dtype) if array.dtype != object else "string", "shape": list(array.shape)}
 
 
-def probe(export_dir, warmup_path):
-    """Loads `export_dir` and runs the Predict requests of `warmup_path` through it; returns the report."""
+def probe(export_dir, warmup_path, core_ops=None, api=None):
+    """Loads `export_dir` and runs the Predict requests of `warmup_path` through it; returns the report.
+
+    `core_ops`: the names of the ops TensorFlow itself registers, taken before `tensorflow_text` was imported (a
+    checking process that serves many checks passes them); None: told apart here, before that import."""
     report = {"ok": False, "export": export_dir}
     with open(os.path.join(export_dir, "saved_model.pb"), "rb") as handle:
         saved_model = saved_model_pb2.SavedModel.FromString(handle.read())
@@ -219,7 +267,7 @@ def probe(export_dir, warmup_path):
         report["reason"] = "no meta graph tagged 'serve'"
         return report
     ops = used_ops(serve[0])
-    core = {op for op in ops if op_def_registry.get(op) is not None}
+    core = ops & core_ops if core_ops is not None else {op for op in ops if op_def_registry.get(op) is not None}
     import tensorflow_text  # noqa: F401  registers the TF Text ops, as the model server links them
 
     text = {op for op in ops - core if op_def_registry.get(op) is not None}
@@ -228,12 +276,19 @@ def probe(export_dir, warmup_path):
     if unknown:
         report["reason"] = f"ops neither TensorFlow nor TF Text registers: {', '.join(sorted(unknown))}"
         return report
-    api = CApi()
+    api = api or CApi()
     try:
         model = LoadedSavedModel(api, export_dir)
     except RuntimeError as error:
         report["reason"] = str(error).splitlines()[0]
         return report
+    try:
+        return _run_warmup(model, report, warmup_path)
+    finally:
+        model.close()
+
+
+def _run_warmup(model, report, warmup_path):
     signatures = model.meta_graph.signature_def
     report["signatures"] = {
         name: {"inputs": {k: v.name for k, v in sig.inputs.items()},
@@ -254,7 +309,8 @@ def probe(export_dir, warmup_path):
                     raise RuntimeError(f"output {name} has shape {list(value.shape)} for a batch of {batch.pop()}")
                 if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
                     raise RuntimeError(f"output {name} holds NaN or infinite values")
-            report["runs"].append({"signature": signature_name, "inputs": {k: describe(np.asarray(v)) for k, v in inputs.items()},
+            report["runs"].append({"signature": signature_name,
+                                   "inputs": {k: describe(np.asarray(v)) for k, v in inputs.items()},
                                    "outputs": {k: describe(v) for k, v in outputs.items()}})
     except (RuntimeError, ValueError, tf.errors.OpError) as error:
         report["reason"] = f"warm-up request {len(report['runs']) + 1}: {str(error).splitlines()[0]}"
@@ -267,5 +323,84 @@ def probe(export_dir, warmup_path):
     return report
 
 
+CHECKED = "@@checked "  # marks a check's report line on stdout, apart from anything TensorFlow prints there
+
+
+def check_many(requests=None, answers=None):
+    """Checks export after export, as one model server loads many models: each input line is a JSON list
+    [export_dir, warmup_path]; each answer is CHECKED and the report as JSON on one line. The ops TensorFlow itself
+    registers are taken once, before tensorflow_text is imported; each export's session is closed after its check.
+    Ends at end of input."""
+    requests, answers = requests or sys.stdin, answers or sys.stdout
+    api = CApi()
+    core_ops = api.registered_ops()
+    for line in requests:
+        export_dir, warmup_path = json.loads(line)
+        try:
+            report = probe(export_dir, warmup_path, core_ops, api)
+        except Exception as error:  # noqa: BLE001  any failure is this export's, reported, and the next one runs
+            report = {"ok": False, "export": export_dir, "reason": f"{type(error).__name__}: {error}".splitlines()[0]}
+        print(CHECKED + json.dumps(report), file=answers, flush=True)
+
+
+# === Serving ===
+def signature_specs(meta_graph):
+    """{signature: {"inputs"/"outputs": {name: {"dtype", "shape"}}}}, -1 for an open dimension."""
+    def spec(info):
+        return {"dtype": tf.as_dtype(info.dtype).name, "shape": [d.size for d in info.tensor_shape.dim]}
+
+    return {name: {"inputs": {k: spec(v) for k, v in sig.inputs.items()},
+                   "outputs": {k: spec(v) for k, v in sig.outputs.items()}}
+            for name, sig in meta_graph.signature_def.items() if not name.startswith("__")}
+
+
+def answer(models, request):
+    """One Predict request (a serialized PredictionLog) -> the JSON-able answer: each output's dtype, shape and
+    whether it is all finite; or the error's status code and first line."""
+    try:
+        name, signature, inputs = decode_model_request(request)
+        if name not in models:
+            raise StatusError(5, f"no model {name!r}; serving {sorted(models)}")  # 5: NOT_FOUND
+        outputs = models[name].run(signature, inputs)
+    except StatusError as error:
+        return {"ok": False, "code": error.code, "message": str(error).splitlines()[0]}
+    except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError) as error:  # a malformed request
+        return {"ok": False, "code": INVALID_ARGUMENT, "message": f"malformed request: {error}".splitlines()[0]}
+    return {"ok": True, "outputs": {k: {**describe(v), "finite": bool(v.dtype.kind != "f" or np.isfinite(v).all())}
+                                    for k, v in outputs.items()}}
+
+
+def serve(export_dirs, requests=None, answers=None):
+    """Loads each export (named by its path), prints one JSON line ({"ready": true, "models": {path: signature
+    specs}} or {"ready": false, "reason"}), then answers requests until end of input: each is an 8-byte
+    little-endian length and that many bytes of a serialized PredictionLog whose model_spec.name is an export's
+    path; each answer is one JSON line (see `answer`). A crash of a TensorFlow kernel ends this process, which
+    the caller sees as end of output."""
+    import tensorflow_text  # noqa: F401  registers the TF Text ops before the loader meets them
+
+    requests, answers = requests or sys.stdin.buffer, answers or sys.stdout
+    api, models = CApi(), {}
+    try:
+        for path in export_dirs:
+            models[path] = LoadedSavedModel(api, path)
+    except RuntimeError as error:
+        print(json.dumps({"ready": False, "reason": f"{path}: {str(error).splitlines()[0]}"}), file=answers,
+              flush=True)
+        return
+    print(json.dumps({"ready": True, "models": {p: signature_specs(m.meta_graph) for p, m in models.items()}}),
+          file=answers, flush=True)
+    while True:
+        header = requests.read(8)
+        if len(header) < 8:
+            return
+        request = requests.read(int.from_bytes(header, "little"))
+        print(json.dumps(answer(models, request)), file=answers, flush=True)
+
+
 if __name__ == "__main__":
-    print(json.dumps(probe(sys.argv[1], sys.argv[2])))
+    if sys.argv[1] in ("--serve", "--check-many"):
+        serve(sys.argv[2:]) if sys.argv[1] == "--serve" else check_many()
+        sys.stdout.flush()
+        os._exit(0)  # skips TensorFlow's teardown (seconds), which has nothing left to write
+    else:
+        print(json.dumps(probe(sys.argv[1], sys.argv[2])))

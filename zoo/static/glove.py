@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.deprecation import renamed_arguments, renamed_attribute, with_current_names
 from zoo.errors import ZooInputError
 from zoo.files import write_folder
@@ -73,7 +74,7 @@ class GloVe:
         self.words = self.counts = self.model = None
 
     # === Training ===
-    def fit(self, corpus, checkpoint_dir=None, callbacks=(), verbose=1):
+    def fit(self, corpus, checkpoint_dir=None, callbacks=(), verbose=1, strategy=None):
         """Counts the co-occurrences of `corpus`, then fits the model to them through `Model.fit`.
 
         Args:
@@ -85,9 +86,11 @@ class GloVe:
                 uninterrupted run would. Default None.
             callbacks: more Keras callbacks for `Model.fit`. Default none.
             verbose: 0 silent, 1 the counts' summary and progress bars. Default 1.
-
-        Returns:
-            self, trained: `vectors` gives the word vectors, `model` is the GloVeModel.
+            strategy: a tf.distribute strategy (zoo.distribute.make_strategy): each replica reads and computes
+                its share of every batch, and all apply the whole batch's update (see GloVeModel); the batches
+                and the result are those of one process (up to the order of float sums). Under a multi-worker
+                strategy each worker counts the co-occurrences of the whole corpus, and a worker other than the
+                chief keeps its resumable state beside `checkpoint_dir`. Default None: the current strategy.
         """
         corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         rows, cols, counts = cooccurrence(corpus, self.window)
@@ -95,13 +98,27 @@ class GloVe:
             print(f"GloVe: {len(corpus):,} words, {corpus.total_words:,} tokens, {len(counts):,} nonzero "
                   f"co-occurrence counts (window {self.window})")
         self.words, self.counts = list(corpus.words), corpus.counts
-        self.model = self.build_model()
-        self.model.compile(jit_compile=False)  # tf.unique in the step has no XLA kernel
+        strategy = strategy or tf.distribute.get_strategy()
+        with strategy.scope():
+            self.model = self.build_model()
+            self.model.compile(jit_compile=False)  # tf.unique in the step has no XLA kernel
+        if checkpoint_dir:
+            checkpoint_dir = distribute.worker_folder(checkpoint_dir, strategy)
         epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         steps = int(np.ceil(len(counts) / self.batch_size))
-        dataset = self.dataset(rows, cols, counts.astype(np.float32), epoch_counter)
-        self.model.fit(dataset, epochs=self.epochs, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose,
-                       shuffle=False)  # the dataset shuffles
+        counts = counts.astype(np.float32)
+        if strategy.num_replicas_in_sync == 1:
+            dataset = self.dataset(rows, cols, counts, epoch_counter)
+        else:
+            def pipeline(context):  # each input pipeline makes the pieces of every batch that its replicas take
+                local = strategy.num_replicas_in_sync // context.num_input_pipelines
+                first = context.input_pipeline_id * local
+                return self.dataset(rows, cols, counts, epoch_counter, pieces=strategy.num_replicas_in_sync,
+                                    taken=range(first, first + local))
+
+            dataset = strategy.distribute_datasets_from_function(pipeline)
+        distribute.fit(self.model, strategy, dataset, epochs=self.epochs, steps_per_epoch=steps,
+                       callbacks=callbacks, verbose=verbose, shuffle=False)  # the dataset shuffles
         return self
 
     def build_model(self):
@@ -111,7 +128,7 @@ class GloVe:
         model.build()
         return model
 
-    def dataset(self, rows, cols, counts, epoch_counter):
+    def dataset(self, rows, cols, counts, epoch_counter, pieces=1, taken=(0,)):
         """The nonzero counts in batches, in a new random order each epoch.
 
         Each epoch's order is drawn from the seed and the epoch number, so that a resumed run sees the order the
@@ -121,9 +138,12 @@ class GloVe:
             rows, cols: int32 (N,) the word and context ids of the nonzero counts.
             counts: float32 (N,) the counts X_ij.
             epoch_counter: the zoo.training.EpochCounter of the fit; the stream starts at its epoch.
+            pieces, taken: each batch is cut into `pieces` nearly equal pieces, and those numbered in `taken` are
+                yielded, one after another (a strategy's replicas each take a piece). Default: the whole batch.
 
         Returns:
-            A tf.data.Dataset of {"rows", "cols", "counts"} batches of `batch_size`, over all remaining epochs.
+            A tf.data.Dataset of {"rows", "cols", "counts"} batches of `batch_size` (or their pieces), over all
+            remaining epochs.
         """
         size = self.batch_size
 
@@ -132,8 +152,10 @@ class GloVe:
                 order = np.random.default_rng([self.seed, epoch]).permutation(len(counts))
                 epoch_rows, epoch_cols, epoch_counts = rows[order], cols[order], counts[order]
                 for start in range(0, len(order), size):
-                    yield {"rows": epoch_rows[start:start + size], "cols": epoch_cols[start:start + size],
-                           "counts": epoch_counts[start:start + size]}
+                    cuts = np.linspace(start, min(start + size, len(order)), pieces + 1).astype(int)
+                    for piece in taken:
+                        part = slice(cuts[piece], cuts[piece + 1])
+                        yield {"rows": epoch_rows[part], "cols": epoch_cols[part], "counts": epoch_counts[part]}
 
         signature = {"rows": tf.TensorSpec((None,), tf.int32), "cols": tf.TensorSpec((None,), tf.int32),
                      "counts": tf.TensorSpec((None,), tf.float32)}

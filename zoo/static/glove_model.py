@@ -18,6 +18,16 @@ def glove_weighting(counts, x_max=100.0, alpha=0.75):
     return tf.minimum(1.0, tf.pow(counts / x_max, alpha))
 
 
+def _all_gather(replica, value):
+    """`replica.all_gather(value, axis=0)`; under MultiWorkerMirroredStrategy with one device a worker, the step's
+    tensors have no device, and all_gather refuses them ("destinations can not be empty", tf.distribute's
+    cross_device_ops.validate_destinations): they are placed on the worker's device first."""
+    if not value.device:
+        with tf.device(tf.distribute.get_strategy().extended.worker_devices[0]):
+            value = tf.identity(value)
+    return replica.all_gather(value, axis=0)
+
+
 class GloVeModel(keras.Model):
     """GloVe's network (Pennington et al. 2014): word and context vectors and biases, fitted by sparse AdaGrad.
 
@@ -37,8 +47,10 @@ class GloVeModel(keras.Model):
     of the lookups (tf.IndexedSlices) but computes sqrt(accumulator + epsilon) over the whole table on every
     step, so each step costs vocabulary x output_dim; the update here touches only the batch's rows. The
     accumulators are weights of the model, so a checkpoint (BackupAndRestore) carries them and a resumed run
-    continues exactly. One replica only: under a strategy with several, each replica would update its own copy
-    of the tables, so train_step refuses.
+    continues exactly. Under a strategy of several replicas (MultiWorkerMirroredStrategy, MirroredStrategy) each
+    replica computes the steps of its share of the batch; the rows and steps are all-gathered, as sparse gradients
+    are, and every replica applies the whole batch's update to its copy of the tables: the copies stay equal, and
+    the run is the one-replica run of the same batches (up to the order of float sums).
 
     The word table and the context table are Embedding layers of output_dim + 1 columns, a row's vector and then
     its bias, as glove.c lays them out (one gather and one update per side instead of two; `word_vectors`,
@@ -134,10 +146,6 @@ class GloVeModel(keras.Model):
     # === Training ===
     def train_step(self, batch):
         """One AdaGrad step on the rows `batch` touches; returns {"loss": the running mean over the epoch}."""
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas > 1:  # each replica would scatter its share of the batch into its own copy of the tables
-            raise NotImplementedError(f"GloVeModel trains on one replica, not {replicas}: its sparse AdaGrad "
-                                      "updates are not synchronised across replicas")
         rows, cols = batch["rows"], batch["cols"]
         counts = tf.cast(batch["counts"], self.compute_dtype)
         words = tf.gather(self.word_embedding.embeddings.value, rows)  # (B, output_dim + 1): vector, bias
@@ -146,10 +154,14 @@ class GloVeModel(keras.Model):
         weighted = glove_weighting(counts, self.x_max, self.alpha) * difference  # d loss / d prediction
         step = self.learning_rate * weighted[:, None]  # eta g, as glove.c scales the gradient before AdaGrad
         ones = tf.ones_like(step)  # d prediction / d bias
-        self._adagrad(self.word_embedding.embeddings, self.word_accumulator, rows,
-                      step * tf.concat([contexts[:, :self.output_dim], ones], axis=1))
-        self._adagrad(self.context_embedding.embeddings, self.context_accumulator, cols,
-                      step * tf.concat([words[:, :self.output_dim], ones], axis=1))
+        word_steps = step * tf.concat([contexts[:, :self.output_dim], ones], axis=1)
+        context_steps = step * tf.concat([words[:, :self.output_dim], ones], axis=1)
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:  # every replica takes the whole batch's steps
+            rows, cols, word_steps, context_steps = (_all_gather(replica, value) for value in
+                                                     (rows, cols, word_steps, context_steps))
+        self._adagrad(self.word_embedding.embeddings, self.word_accumulator, rows, word_steps)
+        self._adagrad(self.context_embedding.embeddings, self.context_accumulator, cols, context_steps)
         self.loss_tracker.update_state(0.5 * weighted * difference)
         return {"loss": self.loss_tracker.result()}
 
@@ -159,8 +171,20 @@ class GloVeModel(keras.Model):
         unique, position = tf.unique(indices)
         summed = tf.math.unsorted_segment_sum(steps, position, tf.shape(unique)[0])
         accumulated = tf.gather(accumulator.value, unique) + tf.square(summed)
-        accumulator.value.scatter_add(tf.IndexedSlices(tf.square(summed), unique))
-        variable.value.scatter_sub(tf.IndexedSlices(summed / tf.sqrt(accumulated), unique))
+        updates = ((accumulator.value, tf.IndexedSlices(tf.square(summed), unique), "scatter_add"),
+                   (variable.value, tf.IndexedSlices(summed / tf.sqrt(accumulated), unique), "scatter_sub"))
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            for table, rows, method in updates:
+                getattr(table, method)(rows)
+            return
+
+        def apply(strategy, *per_replica):  # cross-replica context: each local copy takes its replica's update
+            for (table, _, method), rows in zip(updates, per_replica):
+                strategy.extended.update(table, lambda copy, rows, method=method: getattr(copy, method)(rows),
+                                         args=(rows,))
+
+        replica.merge_call(apply, args=tuple(rows for _, rows, _ in updates))
 
     @property
     def metrics(self):
