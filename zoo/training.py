@@ -1,6 +1,7 @@
 """What the trainers share: an epoch counter for their batch generators, large arrays kept on the heap while
-they train, the callbacks a trainer's `fit` runs, a learning rate with warm-up and linear decay, and the best
-epoch on a development set kept, training steps in bfloat16. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
+they train, each finished epoch saved so that a run killed at any instant resumes (EpochBackup), the callbacks a
+trainer's `fit` runs, a learning rate with warm-up and linear decay, the best epoch on a development set kept
+(with patience), training steps in bfloat16. (Renamed, deprecated arguments: zoo/deprecation.py.)"""
 
 import ctypes
 import json

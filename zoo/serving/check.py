@@ -95,12 +95,14 @@ class _CheckingProcess:
     starts a new one. It ends with this process (its input closes)."""
 
     lock = threading.Lock()
-    process = errors = None
+    process = errors = owner = None
 
     @classmethod
     def check(cls, path, timeout):
         with cls.lock:
-            if cls.process is None or cls.process.poll() is not None:
+            # A forked child starts its own: it must not talk over its parent on the parent's pipes.
+            if cls.process is None or cls.process.poll() is not None or cls.owner != os.getpid():
+                cls.owner = os.getpid()
                 cls.errors = tempfile.TemporaryFile()
                 env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
                 cls.process = subprocess.Popen([sys.executable, "-P", str(PROBE), "--check-many"], env=env,
@@ -108,8 +110,11 @@ class _CheckingProcess:
                                                text=True)
                 atexit.register(cls.stop)
             process = cls.process
-            process.stdin.write(json.dumps([str(path.resolve()), str((path / WARMUP_FILE).resolve())]) + "\n")
-            process.stdin.flush()
+            try:
+                process.stdin.write(json.dumps([str(path.resolve()), str((path / WARMUP_FILE).resolve())]) + "\n")
+                process.stdin.flush()
+            except BrokenPipeError:  # it ended since the last check: the error below says how
+                pass
             timed_out = threading.Event()
             timer = threading.Timer(timeout, lambda: (timed_out.set(), process.kill()))
             timer.start()
@@ -128,7 +133,7 @@ class _CheckingProcess:
 
     @classmethod
     def stop(cls):
-        if cls.process is not None and cls.process.poll() is None:
+        if cls.process is not None and cls.process.poll() is None and cls.owner == os.getpid():
             cls.process.stdin.close()
             try:
                 cls.process.wait(10)
