@@ -112,10 +112,18 @@ def add_output_flags(parser, training=True):
                             "(default: RUNS_DIR/<recipe>-<hash of the flags>)")
 
 
+def run_flags(args):
+    """The flags that name a run: all of them but --verbose, which changes what it prints, not what it does."""
+    return {name: value for name, value in vars(args).items() if name != "verbose"}
+
+
 def run_key(args):
-    """12 hex digits that name one run's flags (all but --verbose): the folders an interrupted run resumes from
-    carry them."""
-    flags = {name: value for name, value in vars(args).items() if name != "verbose"}
+    """12 hex digits that name one run's flags (`run_flags`): the folders an interrupted run resumes from carry
+    them."""
+    return _flags_key(run_flags(args))
+
+
+def _flags_key(flags):
     return hashlib.sha1(json.dumps(flags, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -139,19 +147,16 @@ def checkpoint_dir(args, recipe):
             print(f"zoo: {recipe}: not resuming {', '.join(others)} in {args.runs_dir} (other flags); this run's "
                   f"state is {folder}", file=sys.stderr)
         return str(folder)
-    folder, flags = Path(args.checkpoint_dir), {name: value for name, value in vars(args).items() if name != "verbose"}
+    folder = Path(args.checkpoint_dir)
     stamp = folder / RUN_FLAGS
-    if stamp.is_file() and json.loads(stamp.read_text("utf-8")) != json.loads(json.dumps(flags)):
-        aside = folder.with_name(f"{folder.name}.other-flags-{_key_of(stamp)}")
+    stamped = _flags_key(json.loads(stamp.read_text("utf-8"))) if stamp.is_file() else None
+    if stamped not in (None, key):
+        aside = folder.with_name(f"{folder.name}.other-flags-{stamped}")
         folder.rename(aside)
         print(f"zoo: {recipe}: {folder} held a run with other flags, moved to {aside}; starting fresh",
               file=sys.stderr)
-    elif folder.exists() and any(folder.iterdir()) and not stamp.is_file():
+    elif stamped is None and folder.exists() and any(folder.iterdir()):
         return str(folder)  # a folder of yours from before the stamps: resumed as it is
     folder.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps(flags, sort_keys=True), "utf-8")
+    stamp.write_text(json.dumps(run_flags(args), sort_keys=True), "utf-8")
     return str(folder)
-
-
-def _key_of(stamp):
-    return hashlib.sha1(json.dumps(json.loads(stamp.read_text("utf-8")), sort_keys=True).encode()).hexdigest()[:12]

@@ -120,9 +120,7 @@ class EpochBackup(keras.callbacks.BackupAndRestore):
         folder = Path(self.backup_dir)
         folder.mkdir(parents=True, exist_ok=True)
         name = f"epoch-{self._current_epoch}-batch-{self._last_batch_seen}.weights.h5"
-        partial = folder / f"partial-{name}"  # Keras wants the .weights.h5 ending on the file it writes
-        self.model.save_weights(str(partial), overwrite=True)
-        os.replace(partial, folder / name)
+        save_weights_atomically(self.model, folder / name)
         metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": name,
                     "random_states": [v.numpy().tolist() for v in _random_states(self.model)]}
         write_atomically(Path(self._training_metadata_path), json.dumps(metadata))
@@ -154,6 +152,14 @@ def _random_states(model):
     other random layers'), which a resumed fit needs to draw the masks the uninterrupted one would."""
     weights = {id(variable) for variable in model.weights}
     return [variable for variable in model.variables if id(variable) not in weights]
+
+
+def save_weights_atomically(model, path):
+    """`model.save_weights(path)` through a temporary file in the same folder renamed over `path` (whose name ends
+    in .weights.h5, as Keras wants): a process started after a kill finds the old whole file or the new one."""
+    partial = path.with_name(f"partial-{path.name}")  # the partial file of a killed save keeps Keras' ending
+    model.save_weights(str(partial), overwrite=True)
+    os.replace(partial, path)
 
 
 def write_atomically(path, text):
@@ -317,9 +323,7 @@ class KeepBestEpoch(keras.callbacks.Callback):
         if self.best_epoch == epoch:
             if self.folder:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                partial = self.folder / "partial-best.weights.h5"
-                self.model.save_weights(str(partial), overwrite=True)
-                os.replace(partial, self.folder / "best.weights.h5")
+                save_weights_atomically(self.model, self.folder / "best.weights.h5")
             else:
                 self._best_weights = [w.numpy() for w in self.model.weights]
         if self.folder:

@@ -87,6 +87,22 @@ def validate_export_folder(path, require_warmup=True):
     return saved_model
 
 
+def start_probe_process(*arguments, text=False):
+    """servable_probe.py with `arguments` in a fresh process (`python -P`, TensorFlow's C++ logs from warnings up,
+    no GPU): stdin and stdout piped, stderr kept in a temporary file. Returns (the Popen, that file)."""
+    errors = tempfile.TemporaryFile()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    process = subprocess.Popen([sys.executable, "-P", str(PROBE), *arguments], env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=errors, text=text)
+    return process, errors
+
+
+def last_error_lines(errors, count=1):
+    """The last `count` non-blank lines of a probe process's stderr file."""
+    errors.seek(0)
+    return [line for line in errors.read().decode(errors="replace").splitlines() if line.strip()][-count:]
+
+
 class _CheckingProcess:
     """The fresh process (servable_probe.py --check-many) that checks exports for this process, started on the
     first check and kept for the next ones: TensorFlow's start-up (seconds) is paid once, not once a check. It
@@ -103,11 +119,7 @@ class _CheckingProcess:
             # A forked child starts its own: it must not talk over its parent on the parent's pipes.
             if cls.process is None or cls.process.poll() is not None or cls.owner != os.getpid():
                 cls.owner = os.getpid()
-                cls.errors = tempfile.TemporaryFile()
-                env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-                cls.process = subprocess.Popen([sys.executable, "-P", str(PROBE), "--check-many"], env=env,
-                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=cls.errors,
-                                               text=True)
+                cls.process, cls.errors = start_probe_process("--check-many", text=True)
                 atexit.register(cls.stop)
             process = cls.process
             try:
@@ -126,9 +138,7 @@ class _CheckingProcess:
                 timer.cancel()
             if timed_out.is_set():
                 raise CheckFailed(f"{path}: the load and warm-up did not finish within {timeout} s")
-            cls.errors.seek(0)
-            last = (cls.errors.read().decode(errors="replace").strip().splitlines()
-                    or [f"exit code {process.wait()}"])[-1]
+            last = (last_error_lines(cls.errors) or [f"exit code {process.wait()}"])[-1]
             raise CheckFailed(f"{path}: the loader process failed: {last}")
 
     @classmethod

@@ -1,15 +1,15 @@
-"""Loads a SavedModel the way TF Serving does and runs its warm-up requests; prints one JSON report.
+"""Loads SavedModels the way TF Serving does: checks them on their warm-up requests, or answers Predict requests.
 
-Run as a script in a fresh process (`python -P servable_probe.py EXPORT WARMUP_FILE`), never imported: this
-process imports only `tensorflow` and `tensorflow_text`, the ops a stock model server links. The model is loaded
-by TensorFlow's C++ SavedModel loader (`LoadSavedModel`, reached through the C API's
-`TF_LoadSessionFromSavedModel`) into a TF1 session, and `serving_default` runs through `TF_SessionRun`, as the
-model server runs a Predict request.
+Run as a script in a fresh process, whose code only the tests import: this process imports only `tensorflow` and
+`tensorflow_text`, the ops a stock model server links. Each model is loaded by TensorFlow's C++ SavedModel loader
+(`LoadSavedModel`, reached through the C API's `TF_LoadSessionFromSavedModel`) into a TF1 session, and its
+signatures run through `TF_SessionRun`, as the model server runs a Predict request. Two modes:
 
-`python -P servable_probe.py --serve EXPORT [EXPORT ...]` loads the exports the same way, then answers Predict
-requests read from stdin until its end, as a model server would (see `serve`; zoo.serving.served_session drives it).
-`python -P servable_probe.py --check-many` checks one export after another, each named on a line of stdin, as a
-model server loads many models (see `check_many`; `zoo check` keeps one such process for all its checks).
+- `python -P servable_probe.py --check-many` checks one export after another, each named on a line of stdin, and
+  prints one JSON report a check, as one model server loads many models (see `check_many`; `zoo check` keeps one
+  such process for all its checks).
+- `python -P servable_probe.py --serve EXPORT [EXPORT ...]` loads the exports, then answers Predict requests read
+  from stdin until its end, as a model server would (see `serve`; zoo.serving.served_session drives it).
 
 The warm-up file holds PredictionLog protos (tensorflow-serving-api); their few fields are decoded here from the
 wire format, so that this process needs no package beyond the two above.
@@ -254,11 +254,11 @@ def describe(array):
     return {"dtype": str(array.dtype) if array.dtype != object else "string", "shape": list(array.shape)}
 
 
-def probe(export_dir, warmup_path, core_ops=None, api=None):
+def probe(export_dir, warmup_path, core_ops, api):
     """Loads `export_dir` and runs the Predict requests of `warmup_path` through it; returns the report.
 
-    `core_ops`: the names of the ops TensorFlow itself registers, taken before `tensorflow_text` was imported (a
-    checking process that serves many checks passes them); None: told apart here, before that import."""
+    `core_ops`: the names of the ops TensorFlow itself registers, taken before `tensorflow_text` was imported;
+    `api`: the CApi."""
     report = {"ok": False, "export": export_dir}
     with open(os.path.join(export_dir, "saved_model.pb"), "rb") as handle:
         saved_model = saved_model_pb2.SavedModel.FromString(handle.read())
@@ -267,16 +267,13 @@ def probe(export_dir, warmup_path, core_ops=None, api=None):
         report["reason"] = "no meta graph tagged 'serve'"
         return report
     ops = used_ops(serve[0])
-    core = ops & core_ops if core_ops is not None else {op for op in ops if op_def_registry.get(op) is not None}
-    import tensorflow_text  # noqa: F401  registers the TF Text ops, as the model server links them
-
-    text = {op for op in ops - core if op_def_registry.get(op) is not None}
+    core = ops & core_ops
+    text = {op for op in ops - core if op_def_registry.get(op) is not None}  # tensorflow_text is imported by now
     unknown = ops - core - text
     report["ops"] = {"total": len(ops), "tensorflow_text": sorted(text), "unknown": sorted(unknown)}
     if unknown:
         report["reason"] = f"ops neither TensorFlow nor TF Text registers: {', '.join(sorted(unknown))}"
         return report
-    api = api or CApi()
     try:
         model = LoadedSavedModel(api, export_dir)
     except RuntimeError as error:
@@ -334,6 +331,8 @@ def check_many(requests=None, answers=None):
     requests, answers = requests or sys.stdin, answers or sys.stdout
     api = CApi()
     core_ops = api.registered_ops()
+    import tensorflow_text  # noqa: F401  registers the TF Text ops, as the model server links them
+
     for line in requests:
         export_dir, warmup_path = json.loads(line)
         try:
@@ -398,9 +397,8 @@ def serve(export_dirs, requests=None, answers=None):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] in ("--serve", "--check-many"):
-        serve(sys.argv[2:]) if sys.argv[1] == "--serve" else check_many()
-        sys.stdout.flush()
-        os._exit(0)  # skips TensorFlow's teardown (seconds), which has nothing left to write
-    else:
-        print(json.dumps(probe(sys.argv[1], sys.argv[2])))
+    if sys.argv[1:2] not in (["--serve"], ["--check-many"]):
+        sys.exit("usage: python -P servable_probe.py --check-many | --serve EXPORT [EXPORT ...]")
+    serve(sys.argv[2:]) if sys.argv[1] == "--serve" else check_many()
+    sys.stdout.flush()
+    os._exit(0)  # skips TensorFlow's teardown (seconds), which has nothing left to write

@@ -11,15 +11,13 @@ import json
 import os
 import select
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from zoo.errors import CheckFailed
-from zoo.serving.check import PROBE
+from zoo.serving.check import last_error_lines, start_probe_process
 from zoo.serving.layout import SIGNATURE
 
 
@@ -74,10 +72,7 @@ class ServedSession:
         self.close()
 
     def start(self):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-        self._stderr = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([sys.executable, "-P", str(PROBE), "--serve", *self.paths],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        self.process, self._stderr = start_probe_process("--serve", *self.paths)
         try:
             ready = self._read_line(self.start_timeout, "loading the exports")
         except CheckFailed:
@@ -150,8 +145,7 @@ class ServedSession:
         return json.loads(line)
 
     def _fail(self, message):
-        self._stderr.seek(0)
-        last = [line for line in self._stderr.read().decode(errors="replace").splitlines() if line.strip()][-3:]
+        last = last_error_lines(self._stderr, 3)
         if self.process.poll() is None:
             self.process.kill()
         self.close()
