@@ -172,12 +172,15 @@ def main(argv=None):
 
     # 3. Train, resumable: an interrupted run restarts from its last finished epoch. Under a strategy each replica
     #    takes its share of a batch (tf.data splits each batch over the workers) and gradients are averaged.
-    dataset = training_data(args, users, items, train_pairs)
+    def dataset():  # a function: under parameter servers, each worker makes its own
+        return training_data(args, users, items, train_pairs)
+
     backup = distribute.worker_folder(checkpoint_dir(args, "two_tower_movielens"), strategy)
     distribute.fit(towers, strategy, dataset, epochs=args.epochs, verbose=args.verbose, shuffle=False,
                    callbacks=[EpochBackup(backup)])
-    print(f"3. trained: {args.epochs} epochs of {len(dataset)} batches of {args.batch_size} "
-          f"({strategy.num_replicas_in_sync} replica(s))")
+    towers = distribute.trained_model(towers, strategy)  # under parameter servers: read back to this process
+    print(f"3. trained: {args.epochs} epochs of {len(train_pairs) // args.batch_size} batches of {args.batch_size} "
+          f"({distribute.describe(strategy)})")
 
     # 4. Evaluate: rank the whole catalogue for each user; popularity and features-only beside it.
     item_vectors = towers.item_embedding(items)

@@ -26,15 +26,16 @@ def test_the_flag_defaults_to_the_default_strategy_and_says_what_each_does():
     parser = parser_with_flag()
     assert parser.parse_args([]).strategy == "default"
     assert parser.parse_args(["--strategy", "multi_worker"]).strategy == "multi_worker"
+    assert parser.parse_args(["--strategy", "parameter_server"]).strategy == "parameter_server"
     with pytest.raises(SystemExit):
-        parser.parse_args(["--strategy", "parameter_server"])  # Keras 3's fit does not take it: not a choice
+        parser.parse_args(["--strategy", "central_storage"])
     text = parser.format_help()
     assert "TF_CONFIG" in text and "MultiWorkerMirroredStrategy" in text and "ParameterServerStrategy" in text
 
 
 def test_a_trainer_that_takes_fewer_strategies_says_so_in_its_help_and_refuses_in_one_line():
     why = "its sparse update is not synchronised across replicas"
-    assert "refuses mirrored, multi_worker: its sparse update" in " ".join(
+    assert "refuses mirrored, multi_worker, parameter_server: its sparse update" in " ".join(
         parser_with_flag(supported=("default",), why=why).format_help().split())
     distribute.require_strategy("default", ("default",), "Word2Vec", why)
     with pytest.raises(ZooInputError) as error:
@@ -51,7 +52,14 @@ def test_the_default_strategy_on_one_cpu_is_tensorflows_default_and_its_process_
 
 
 @pytest.mark.parametrize("name, config, message", [
-    ("parameter_server", None, r"expected one of default, mirrored, multi_worker"),
+    ("central_storage", None, r"expected one of default, mirrored, multi_worker, parameter_server"),
+    ("parameter_server", None, r"reads the cluster from TF_CONFIG, which is not set"),
+    ("parameter_server", json.dumps({"cluster": {"worker": ["127.0.0.1:1"], "chief": ["127.0.0.1:2"]},
+                                     "task": {"type": "chief", "index": 0}}), r"needs a TF_CONFIG cluster of one "
+     r"'chief', one or more 'ps' and one or more 'worker'; it lists"),
+    ("parameter_server", json.dumps({"cluster": {"worker": ["127.0.0.1:1"], "chief": ["127.0.0.1:2"],
+                                                 "ps": ["127.0.0.1:3"]}, "task": {"type": "evaluator"}}),
+     r"task type 'evaluator': expected 'chief', 'ps' or 'worker'"),
     ("multi_worker", None, r"reads the cluster from TF_CONFIG, which is not set"),
     ("multi_worker", "{cluster:", r"^TF_CONFIG is not JSON \(Expecting property name"),
     ("multi_worker", json.dumps({"cluster": {"worker": ["127.0.0.1:1"]}}), r"needs 'cluster' .* and 'task'"),
@@ -107,3 +115,14 @@ def test_a_loopback_cluster_gives_each_worker_its_task_on_free_distinct_ports():
     assert len(set(hosts)) == 3 and all(host.startswith("127.0.0.1:") for host in hosts)
     assert [c["task"] for c in configs] == [{"type": "worker", "index": i} for i in range(3)]
     assert all(c["cluster"] == {"worker": hosts} for c in configs)
+
+
+def test_a_loopback_parameter_server_cluster_lists_the_chief_then_the_workers_then_the_servers():
+    configs = [json.loads(config) for config in distribute.loopback_cluster(2, parameter_servers=2)]
+    cluster = configs[0]["cluster"]
+    assert {job: len(hosts) for job, hosts in cluster.items()} == {"chief": 1, "worker": 2, "ps": 2}
+    assert len({host for hosts in cluster.values() for host in hosts}) == 5
+    assert [c["task"] for c in configs] == [{"type": "chief", "index": 0}, {"type": "worker", "index": 0},
+                                            {"type": "worker", "index": 1}, {"type": "ps", "index": 0},
+                                            {"type": "ps", "index": 1}]
+    assert all(c["cluster"] == cluster for c in configs)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. Each entry is a unit: a module, or a package with everything under it.
 LAYERS = [
     ("basics", ["zoo.errors", "zoo.files", "zoo.tables", "zoo.shape_buckets", "zoo.lazy_exports",
-                "zoo.deprecation", "zoo.precision", "zoo.distribute"]),
+                "zoo.deprecation", "zoo.precision", "zoo.distribute", "zoo.parameter_servers"]),
     ("data and serving", ["zoo.data", "zoo.serving"]),
     ("what the families share", ["zoo.training", "zoo.views", "zoo.pooling"]),
     ("families", ["zoo.static", "zoo.contextual", "zoo.custom"]),

@@ -5,9 +5,10 @@
 - `multi_worker`: `MultiWorkerMirroredStrategy`; the cluster and this process's place in it come from the
   `TF_CONFIG` environment variable (one process per machine, each with its own `task`). Every worker trains a
   replica on its share of each batch; gradients are all-reduced; the chief (task `chief`, else worker 0) exports.
-
-ParameterServerStrategy is not offered: Keras 3's `Model.fit` does not support it (keras-team/keras#18624: "Parameter
-server training is not supported in Keras 3"; keras/src/backend/tensorflow/ has no `ClusterCoordinator`).
+- `parameter_server`: `ParameterServerStrategy`, for tables larger than one machine: TF_CONFIG lists a `chief`,
+  `ps` tasks that hold the variables (large tables split over them) and `worker` tasks that train
+  asynchronously. Keras 3's `Model.fit` does not take it (keras-team/keras#18624), so zoo.parameter_servers has
+  the loop, the optimizer and the backup; `fit` here hands over to it.
 
 Two Keras 3.15 bugs break `Model.fit` under MultiWorkerMirroredStrategy with more than one worker, and `fit` here
 works round both, only while it runs:
@@ -26,9 +27,10 @@ import socket
 
 import tensorflow as tf
 
+from zoo import parameter_servers
 from zoo.errors import ZooInputError
 
-STRATEGIES = ("default", "mirrored", "multi_worker")
+STRATEGIES = ("default", "mirrored", "multi_worker", "parameter_server")
 # Why a trainer takes the default strategy only (its recipe's help says it; another choice is a one-line error).
 NOT_WIRED = "its trainer does not yet build and fit its model in a strategy's scope"
 SPARSE_UPDATE = ("its hand-written sparse update runs in one XLA loop per chunk of batches, written for one "
@@ -36,7 +38,9 @@ SPARSE_UPDATE = ("its hand-written sparse update runs in one XLA loop per chunk 
 STRATEGY_HELP = ("how to train: 'default' one device (MirroredStrategy when several GPUs are visible); 'mirrored' "
                  "MirroredStrategy over this machine's GPUs; 'multi_worker' MultiWorkerMirroredStrategy over the "
                  "machines TF_CONFIG lists (start one process per machine, each with its own TF_CONFIG task; the "
-                 "chief exports). ParameterServerStrategy: not with Keras 3's fit (see README)")
+                 "chief exports); 'parameter_server' ParameterServerStrategy: tables split over TF_CONFIG's 'ps' "
+                 "tasks, trained by its 'worker' tasks, driven by its 'chief' (run the same command on each; the "
+                 "chief exports)")
 
 
 def add_strategy_flag(parser, supported=STRATEGIES, why=None):
@@ -73,19 +77,27 @@ def tf_config():
     return config
 
 
-def loopback_cluster(workers):
-    """TF_CONFIG values (JSON strings), one for each of `workers` worker processes on this machine, on free
-    loopback ports: to try `--strategy multi_worker` on one machine (the tests and benchmarks/multi_worker.py)."""
-    sockets = [socket.socket() for _ in range(workers)]
+def loopback_cluster(workers, parameter_servers=0):
+    """TF_CONFIG values (JSON strings) for a cluster of processes on this machine, on free loopback ports: to try
+    `--strategy multi_worker` or `parameter_server` on one machine (the tests and benchmarks/multi_worker.py).
+
+    Returns:
+        Without parameter servers, one config for each of `workers` worker tasks. With them: the chief's config,
+        then the workers', then the parameter servers' (`ps` tasks).
+    """
+    jobs = {"worker": workers, **({"chief": 1, "ps": parameter_servers} if parameter_servers else {})}
+    sockets = [socket.socket() for _ in range(sum(jobs.values()))]
     try:
         for probe in sockets:
             probe.bind(("127.0.0.1", 0))
-        hosts = [f"127.0.0.1:{probe.getsockname()[1]}" for probe in sockets]
+        hosts = iter([f"127.0.0.1:{probe.getsockname()[1]}" for probe in sockets])
     finally:
         for probe in sockets:
             probe.close()
-    return [json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}})
-            for index in range(workers)]
+    cluster = {job: [next(hosts) for _ in range(count)] for job, count in jobs.items()}
+    order = ("chief", "worker", "ps") if parameter_servers else ("worker",)
+    return [json.dumps({"cluster": cluster, "task": {"type": job, "index": index}})
+            for job in order for index in range(jobs[job])]
 
 
 def make_strategy(name="default"):
@@ -106,6 +118,12 @@ def make_strategy(name="default"):
             raise ZooInputError(f"TF_CONFIG lists {', '.join(sorted(jobs))} jobs: MultiWorkerMirroredStrategy takes "
                                 "'chief' and 'worker' only")
         return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "parameter_server":
+        config = tf_config()
+        if not config:
+            raise ZooInputError("--strategy parameter_server reads the cluster from TF_CONFIG, which is not set "
+                                "(see README, 'Training on several machines')")
+        return parameter_servers.make_strategy(config)  # on a ps or worker task: serves, never returns
     if name == "mirrored" or len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
@@ -170,16 +188,40 @@ def _multi_worker_logs():
         trainer.reduce_per_replica = original
 
 
-def fit(model, strategy, *args, **kwargs):
-    """`model.fit(*args, **kwargs)` under `strategy` (the model made and compiled in its scope).
+def describe(strategy):
+    """'N replica(s)', or for parameter-server training 'P parameter server(s), W worker(s)'."""
+    if is_parameter_server(strategy):
+        size = parameter_servers.cluster_size(strategy)
+        return f"{size['ps']} parameter server(s), {size['worker']} worker(s)"
+    return f"{strategy.num_replicas_in_sync} replica(s)"
+
+
+def is_parameter_server(strategy):
+    return isinstance(strategy, tf.distribute.ParameterServerStrategy)
+
+
+def fit(model, strategy, dataset, *args, **kwargs):
+    """`model.fit(dataset, *args, **kwargs)` under `strategy` (the model made and compiled in its scope).
+
+    Args:
+        dataset: a tf.data.Dataset, or a function that returns one: under ParameterServerStrategy each worker
+            makes its own copy of it (zoo.parameter_servers.fit), so it must be a function there.
 
     Returns:
         fit's History.
     """
+    if is_parameter_server(strategy):
+        return parameter_servers.fit(model, strategy, dataset, *args, **kwargs)
+    dataset = dataset() if callable(dataset) else dataset
     if not is_multi_worker(strategy):
         with strategy.scope():
-            return model.fit(*args, **kwargs)
+            return model.fit(dataset, *args, **kwargs)
     model._distribute_strategy = None  # Keras 3 bug 1 of the module docstring: no symbolic build before fit
     with strategy.scope(), _multi_worker_logs():
-        return model.fit(*args, **kwargs)
+        return model.fit(dataset, *args, **kwargs)
 
+
+def trained_model(model, strategy):
+    """The model to evaluate and export after `fit`: `model` itself, or under ParameterServerStrategy a copy in
+    this process with the weights read back from the parameter servers."""
+    return parameter_servers.local_copy(model) if is_parameter_server(strategy) else model

@@ -1,4 +1,4 @@
-"""Every training recipe takes --strategy: two train under every strategy, the others refuse the ones their trainer
+"""Every training recipe takes --strategy: two train under every strategy (parameter servers included), the others refuse the ones their trainer
 cannot take, in one line, before anything runs, and say so in their help."""
 
 import importlib
@@ -18,13 +18,14 @@ def test_a_training_recipe_takes_the_strategy_flag_or_refuses_it_in_one_line(nam
     with pytest.raises(SystemExit):
         recipe.parse_args(["--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "--strategy {default,mirrored,multi_worker}" in help_text
+    assert "--strategy {default,mirrored,multi_worker,parameter_server}" in help_text
     if name in DISTRIBUTED:
         assert "This trainer refuses" not in help_text
         return
-    assert "This trainer refuses mirrored, multi_worker:" in help_text
-    with pytest.raises(ZooInputError, match=r"^--strategy multi_worker: \S+ trains under default only \(.+\)$"):
-        recipe.main(["--strategy", "multi_worker", "--export-dir", "/nonexistent/never-written"])
+    assert "This trainer refuses mirrored, multi_worker, parameter_server:" in help_text
+    for strategy in ("multi_worker", "parameter_server"):
+        with pytest.raises(ZooInputError, match=rf"^--strategy {strategy}: \S+ trains under default only \(.+\)$"):
+            recipe.main(["--strategy", strategy, "--export-dir", "/nonexistent/never-written"])
 
 
 def test_the_recipes_without_training_take_no_strategy(capsys):

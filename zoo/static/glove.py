@@ -90,7 +90,10 @@ class GloVe:
                 its share of every batch, and all apply the whole batch's update (see GloVeModel); the batches
                 and the result are those of one process (up to the order of float sums). Under a multi-worker
                 strategy each worker counts the co-occurrences of the whole corpus, and a worker other than the
-                chief keeps its resumable state beside `checkpoint_dir`. Default None: the current strategy.
+                chief keeps its resumable state beside `checkpoint_dir`. Under ParameterServerStrategy the
+                tables (and their AdaGrad accumulators) are split over the parameter servers and the workers apply
+                their batches asynchronously, each batch drawn by tf.data (`tensor_dataset`); the chief counts.
+                Default None: the current strategy.
         """
         corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
         rows, cols, counts = cooccurrence(corpus, self.window)
@@ -107,7 +110,10 @@ class GloVe:
         epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         steps = int(np.ceil(len(counts) / self.batch_size))
         counts = counts.astype(np.float32)
-        if strategy.num_replicas_in_sync == 1:
+        if distribute.is_parameter_server(strategy):
+            def dataset():  # made by each worker: TensorFlow ops only
+                return self.tensor_dataset(rows, cols, counts)
+        elif strategy.num_replicas_in_sync == 1:
             dataset = self.dataset(rows, cols, counts, epoch_counter)
         else:
             def pipeline(context):  # each input pipeline makes the pieces of every batch that its replicas take
@@ -119,6 +125,7 @@ class GloVe:
             dataset = strategy.distribute_datasets_from_function(pipeline)
         distribute.fit(self.model, strategy, dataset, epochs=self.epochs, steps_per_epoch=steps,
                        callbacks=callbacks, verbose=verbose, shuffle=False)  # the dataset shuffles
+        self.model = distribute.trained_model(self.model, strategy)  # parameter servers: read back to this process
         return self
 
     def build_model(self):
@@ -160,6 +167,13 @@ class GloVe:
         signature = {"rows": tf.TensorSpec((None,), tf.int32), "cols": tf.TensorSpec((None,), tf.int32),
                      "counts": tf.TensorSpec((None,), tf.float32)}
         return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
+
+    def tensor_dataset(self, rows, cols, counts):
+        """One epoch of the nonzero counts in batches, shuffled by tf.data (`dataset`'s batches are drawn by numpy
+        in this process; a parameter-server worker runs only TensorFlow ops)."""
+        columns = {"rows": rows, "cols": cols, "counts": counts}
+        return (tf.data.Dataset.from_tensor_slices(columns).shuffle(len(counts), seed=self.seed)
+                .batch(self.batch_size))
 
     # === Results ===
     @property

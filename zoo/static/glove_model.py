@@ -148,8 +148,9 @@ class GloVeModel(keras.Model):
         """One AdaGrad step on the rows `batch` touches; returns {"loss": the running mean over the epoch}."""
         rows, cols = batch["rows"], batch["cols"]
         counts = tf.cast(batch["counts"], self.compute_dtype)
-        words = tf.gather(self.word_embedding.embeddings.value, rows)  # (B, output_dim + 1): vector, bias
-        contexts = tf.gather(self.context_embedding.embeddings.value, cols)
+        # embedding_lookup rather than gather: on a table split over parameter servers it reads only these rows
+        words = tf.nn.embedding_lookup(self.word_embedding.embeddings.value, rows)  # (B, output_dim + 1)
+        contexts = tf.nn.embedding_lookup(self.context_embedding.embeddings.value, cols)
         difference = self.predict_log_counts(words, contexts) - tf.math.log(counts)
         weighted = glove_weighting(counts, self.x_max, self.alpha) * difference  # d loss / d prediction
         step = self.learning_rate * weighted[:, None]  # eta g, as glove.c scales the gradient before AdaGrad
@@ -170,7 +171,7 @@ class GloVeModel(keras.Model):
         """accumulator[r] += s^2, then variable[r] -= s / sqrt(accumulator[r]), with s the sum of `steps` of row r."""
         unique, position = tf.unique(indices)
         summed = tf.math.unsorted_segment_sum(steps, position, tf.shape(unique)[0])
-        accumulated = tf.gather(accumulator.value, unique) + tf.square(summed)
+        accumulated = tf.nn.embedding_lookup(accumulator.value, unique) + tf.square(summed)
         updates = ((accumulator.value, tf.IndexedSlices(tf.square(summed), unique), "scatter_add"),
                    (variable.value, tf.IndexedSlices(summed / tf.sqrt(accumulated), unique), "scatter_sub"))
         replica = tf.distribute.get_replica_context()
