@@ -94,8 +94,9 @@ ITEM_COLUMNS = {"item_id": (lambda i: i.item_id, str), "title": (lambda i: i.tit
                 "genres": (lambda i: " ".join(i.genres), str), "year": (lambda i: i.year, np.float32)}
 
 
-def build_towers(args, users, items, train_pairs):
-    """The user and item features, each a layer from its raw value to a vector; ids known from training."""
+def tower_features(args, users, items, train_pairs):
+    """({user feature: layer}, {item feature: layer}), each layer from its raw value to a vector; ids known from
+    training."""
     train_users = users["user_id"][np.unique(train_pairs[:, 0])]
     train_items = items["item_id"][np.unique(train_pairs[:, 1])]
     if args.title_encoder == "minilm":  # encoded once per title; a new title runs MiniLM in the graph
@@ -119,8 +120,13 @@ def build_towers(args, users, items, train_pairs):
                                        separator=" "),
         "year": BucketizedEmbedding(YEAR_BOUNDARIES, 8),
     }
-    return TwoTower(user_features, item_features, output_dim=args.output_dim, temperature=args.temperature,
-                    logq_correction=args.logq, num_hard_negatives=args.hard_negatives)
+    return user_features, item_features
+
+
+def build_towers(args, users, items, train_pairs):
+    """The TwoTower of `tower_features`."""
+    return TwoTower(*tower_features(args, users, items, train_pairs), output_dim=args.output_dim,
+                    temperature=args.temperature, logq_correction=args.logq, num_hard_negatives=args.hard_negatives)
 
 
 def load_split(args):

@@ -143,3 +143,33 @@ def test_the_token_tagger_inside_a_model(tmp_path):
     tagger = TokenTagger(tiny_bert_encoder(), ["DT", "NN", "."])
     pooled = keras.layers.GlobalAveragePooling1D()  # the words' vectors, padding (zeros) included
     check_keras_contract(lambda text: pooled(tagger(text)["token_vectors"]), text_input(), TEXTS, tmp_path)
+
+
+def test_the_history_embedding_in_a_feature_tower(tmp_path):
+    from zoo.custom import CategoricalEmbedding, FeatureTower, HistoryEmbedding
+
+    tower = FeatureTower({"user_id": CategoricalEmbedding(8, vocabulary=["1", "2"]),
+                          "history": HistoryEmbedding(4, vocabulary=["a", "b", "c"], max_length=2)}, output_dim=6)
+    sample = {"user_id": np.array(["1", "2", "9"], dtype=object),
+              "history": np.array(["a b c", "", "zz a"], dtype=object)}
+    check_keras_contract(tower, dict(tower.input), sample, tmp_path)
+
+
+def test_the_leave_out_candidate_index_and_its_values(tmp_path):
+    from zoo.custom import LeaveOutCandidateIndex
+    from zoo.custom.candidate_values import CandidateValues
+
+    index = LeaveOutCandidateIndex(np.random.default_rng(4).normal(size=(3, 2)).astype("float32"),
+                                   candidate_ids=["a", "b", "c"], k=2)
+    values = CandidateValues(["A", "B", "C"])
+    numbers = keras.layers.StringLookup(vocabulary=["A", "B", "C"])  # the answer's values as numbers ("": 0)
+    inputs = {"query": keras.Input(shape=(2,), name="query"),
+              "leave_out": keras.Input(shape=(), dtype="string", name="leave_out")}
+
+    def retrieve(features):
+        scores, rows = index([features["query"], features["leave_out"]])
+        return keras.layers.Concatenate()([scores, keras.ops.cast(numbers(values(rows)), "float32")])
+
+    sample = {"query": np.array([[1, 0], [0, 1], [1, 1]], np.float32),
+              "leave_out": np.array(["a", "", "c"], dtype=object)}  # all left out: NO_CANDIDATE, too large for mse
+    check_keras_contract(retrieve, inputs, sample, tmp_path, atol=1e-4)

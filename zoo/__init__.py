@@ -56,6 +56,8 @@ KERAS_MODULES = (
     "zoo.custom.candidate_values",
     "zoo.custom.categorical_embedding",
     "zoo.custom.feature_tower",
+    "zoo.custom.history_embedding",
+    "zoo.custom.leave_out_candidate_index",
     "zoo.custom.masked_mean_pooling",
     "zoo.custom.rnn_encoder",
     "zoo.custom.text_embedding",

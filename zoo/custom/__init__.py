@@ -5,10 +5,12 @@ from zoo.custom.bucketized_embedding import BucketizedEmbedding
 from zoo.custom.cached_text_encoder import CachedTextEncoder
 from zoo.custom.categorical_embedding import CategoricalEmbedding
 from zoo.custom.feature_tower import FeatureTower
+from zoo.custom.history_embedding import HistoryEmbedding
+from zoo.custom.leave_out_candidate_index import LeaveOutCandidateIndex
 from zoo.custom.masked_mean_pooling import MaskedMeanPooling
 from zoo.custom.rnn_encoder import RNNEncoder
 from zoo.custom.text_embedding import TextEmbedding
 from zoo.custom.two_tower import TwoTower
 
-__all__ = ["BucketizedEmbedding", "CachedTextEncoder", "CategoricalEmbedding", "FeatureTower", "MaskedMeanPooling",
-           "RNNEncoder", "TextEmbedding", "TwoTower"]
+__all__ = ["BucketizedEmbedding", "CachedTextEncoder", "CategoricalEmbedding", "FeatureTower", "HistoryEmbedding",
+           "LeaveOutCandidateIndex", "MaskedMeanPooling", "RNNEncoder", "TextEmbedding", "TwoTower"]

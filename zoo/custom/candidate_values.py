@@ -15,7 +15,8 @@ class CandidateValues(keras.layers.Layer):
         **kwargs: `keras.layers.Layer` arguments (`name`, ...).
 
     Input/Output:
-        indices: (batch, k) int32 or int64, rows of `values` -> (batch, k) string.
+        indices: (batch, k) int32 or int64, rows of `values` (-1: no candidate, as LeaveOutCandidateIndex gives
+        when nothing is left) -> (batch, k) string ("" for -1).
 
     Example:
     ```python
@@ -27,11 +28,11 @@ class CandidateValues(keras.layers.Layer):
     def __init__(self, values, **kwargs):
         super().__init__(**kwargs)
         self.values = [str(v) for v in values]
-        self.table = tf.constant(self.values)
+        self.table = tf.constant([*self.values, ""])  # the last: no candidate
         self.built = True
 
     def call(self, indices):
-        return tf.gather(self.table, indices)
+        return tf.gather(self.table, tf.where(indices < 0, tf.cast(len(self.values), indices.dtype), indices))
 
     def compute_output_spec(self, indices):
         return keras.KerasTensor(indices.shape, dtype="string")
