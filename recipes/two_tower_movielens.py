@@ -28,9 +28,7 @@ import tensorflow as tf
 from zoo import distribute
 from zoo.custom import BucketizedEmbedding, CachedTextEncoder, CategoricalEmbedding, TextEmbedding, TwoTower
 from zoo.custom.two_tower import SAMPLING_PROBABILITY
-from zoo.data import load_movielens
-from zoo.data.movielens import split_latest
-from zoo.errors import ZooDataError
+from zoo.data import movielens_split
 from zoo.evaluate.retrieval import popularity_scores, relevance_matrix, retrieval_metrics
 from zoo.recipes import HelpFormatter, Recipe, RenamedFlag, add_output_flags, checkpoint_dir
 from zoo.serving import check, export
@@ -83,17 +81,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def feature_table(records, columns):
-    """{feature: numpy array}, one row per record."""
-    return {name: np.array([value(r) for r in records], dtype=dtype) for name, (value, dtype) in columns.items()}
-
-
-USER_COLUMNS = {"user_id": (lambda u: u.user_id, str), "age": (lambda u: u.age, np.float32),
-                "gender": (lambda u: u.gender, str), "occupation": (lambda u: u.occupation, str)}
-ITEM_COLUMNS = {"item_id": (lambda i: i.item_id, str), "title": (lambda i: i.title, str),
-                "genres": (lambda i: " ".join(i.genres), str), "year": (lambda i: i.year, np.float32)}
-
-
 def tower_features(args, users, items, train_pairs):
     """({user feature: layer}, {item feature: layer}), each layer from its raw value to a vector; ids known from
     training."""
@@ -131,19 +118,8 @@ def build_towers(args, users, items, train_pairs):
 
 def load_split(args):
     """(users, items, train_pairs, test_pairs): feature tables and (user row, item row) pairs."""
-    users = feature_table(load_movielens("users", path=args.users), USER_COLUMNS)
-    items = feature_table(load_movielens("items", path=args.items), ITEM_COLUMNS)
-    train, test = split_latest(load_movielens("ratings", path=args.ratings), args.held_out)
-    user_row = {u: i for i, u in enumerate(users["user_id"])}
-    item_row = {i: r for r, i in enumerate(items["item_id"])}
-    unknown = sorted({r.user_id for r in train + test if r.user_id not in user_row}
-                     | {r.item_id for r in train + test if r.item_id not in item_row})
-    if unknown:  # no features to give them: an error, not a guess
-        raise ZooDataError(args.ratings or "movielens-100k ratings", f"{len(unknown)} user or item id(s) that the "
-                           f"users and items files lack, such as {', '.join(unknown[:3])}")
-    train_pairs = np.array([(user_row[r.user_id], item_row[r.item_id]) for r in train]).reshape(-1, 2)
-    test_pairs = np.array([(user_row[r.user_id], item_row[r.item_id]) for r in test]).reshape(-1, 2)
-    return users, items, train_pairs, test_pairs
+    split = movielens_split.load_split(args.ratings, args.users, args.items, args.held_out)
+    return split.users, split.items, split.train_pairs, split.test_pairs
 
 
 def training_data(args, users, items, train_pairs):

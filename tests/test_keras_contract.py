@@ -173,3 +173,22 @@ def test_the_leave_out_candidate_index_and_its_values(tmp_path):
     sample = {"query": np.array([[1, 0], [0, 1], [1, 1]], np.float32),
               "leave_out": np.array(["a", "", "c"], dtype=object)}  # all left out: NO_CANDIDATE, too large for mse
     check_keras_contract(retrieve, inputs, sample, tmp_path, atol=1e-4)
+
+
+def test_the_ranking_stage(tmp_path):
+    from zoo.custom import RankingStage
+
+    stage = RankingStage(["a", "b", "c"], k=2, max_length=2)
+    stage.set_tables(np.random.default_rng(5).normal(size=(3, 3)).astype("float32"), np.array([5, 1, 0]))
+    inputs = {"scores": keras.Input(shape=(3,), name="scores"),
+              "rows": keras.Input(shape=(3,), dtype="int32", name="rows"),
+              "history": keras.Input(shape=(), dtype="string", name="history")}
+
+    def rank(features):
+        scores, rows = stage([features["scores"], features["rows"], features["history"]])
+        return keras.layers.Concatenate()([scores, keras.ops.cast(rows, "float32")])
+
+    sample = {"scores": np.array([[0.3, 0.2, 0.1], [0.5, 0.4, 0.0]], np.float32),
+              "rows": np.array([[2, 0, 1], [1, 2, -1]], np.int32),
+              "history": np.array(["a b", "zz"], dtype=object)}
+    check_keras_contract(rank, inputs, sample, tmp_path, atol=1e-4)

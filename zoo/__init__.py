@@ -59,6 +59,7 @@ KERAS_MODULES = (
     "zoo.custom.history_embedding",
     "zoo.custom.leave_out_candidate_index",
     "zoo.custom.masked_mean_pooling",
+    "zoo.custom.ranking_stage",
     "zoo.custom.rnn_encoder",
     "zoo.custom.text_embedding",
     "zoo.custom.two_tower",

@@ -1,6 +1,7 @@
 """The recommender_movielens recipe end to end on 300 users' ratings (3 epochs, interrupted after the second and
-resumed): the history-aware model beats popularity, a new user's few films beat popularity, and the served model
-answers a known user, a new user with a short history and a user with neither, leaving out what it is told to."""
+resumed): history-aware retrieval and the served retrieval + ranking beat popularity, a new user's few films beat
+popularity, and the served model answers a known user, a new user with a short history and a user with neither,
+leaving out what it is told to."""
 
 import numpy as np
 import pytest
@@ -42,11 +43,14 @@ def serve(path, users, leave_out):
     return {k: v.numpy() for k, v in signature(**inputs, leave_out=tf.constant(leave_out)).items()}
 
 
-def test_the_history_helps_and_a_new_users_few_films_beat_popularity(run):
+def test_retrieval_and_ranking_beat_popularity_and_so_do_a_new_users_few_films(run):
     results = run[0]["results"]
     popular = results["most popular"]["recall@100"]
-    assert run[0]["value"] == results["history-aware two-tower"]["recall@100"] > popular + 0.05
-    assert results["new user: demographics, 5 films"]["recall@100"] > popular + 0.03
+    served = results["retrieval + ranking (served)"]
+    assert run[0]["value"] == served["recall@100"] > popular + 0.05
+    assert results["retrieval (history-aware two-tower)"]["recall@100"] > popular + 0.05
+    assert served["ndcg@10"] > results["retrieval (history-aware two-tower)"]["ndcg@10"] - 0.02
+    assert results["  new user: demographics, 5 films"]["recall@100"] > popular + 0.03
 
 
 def test_the_served_model_answers_a_known_user_a_new_user_and_one_with_neither(run):
@@ -68,7 +72,7 @@ def test_the_leave_out_list_removes_items_and_bad_lists_do_not_crash(run):
                                       " ".join([*items_ids(), "extra"])])
     for ids in again["item_id"][:2]:
         answer = [i.decode() for i in ids]
-        assert not set(answer) & set(left_out) and answer[:50] == [i.decode() for i in first[7:57]]
+        assert not set(answer) & set(left_out) and len(set(answer) & {i.decode() for i in first[7:]}) >= 80
     assert set(again["item_id"][2]) == {b""}  # nothing left to recommend
     assert np.all(np.isfinite(again["scores"]))
 

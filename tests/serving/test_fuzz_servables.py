@@ -70,16 +70,19 @@ def retrieval():
 
 
 def history_recommender():
-    """recommender_movielens' served model, tiny: user id and history in, a leave-out list too."""
-    from zoo.custom import CategoricalEmbedding, HistoryEmbedding, TwoTower
+    """recommender_movielens' served model, tiny: user id and history in, a leave-out list too; retrieval, then
+    the ranking stage."""
+    from zoo.custom import CategoricalEmbedding, HistoryEmbedding, RankingStage, TwoTower
     from zoo.recipes.recommender_movielens import served_model
 
     towers = TwoTower({"user_id": CategoricalEmbedding(8, vocabulary=["1", "2"]),
                        "history": HistoryEmbedding(4, vocabulary=["a", "b", "c"], max_length=3)},
                       {"item_id": CategoricalEmbedding(8, vocabulary=["a", "b", "c"])}, output_dim=4,
                       hidden_units=())
+    ranking = RankingStage(["a", "b", "c"], k=2, max_length=3)
+    ranking.set_tables(np.eye(3, dtype="float32"), np.array([4, 2, 1]))
     return served_model(towers, {"item_id": np.array(["a", "b", "c"]), "title": np.array(["A", "B", "C"])}, k=2,
-                        name="recommender")
+                        name="recommender", ranking=ranking, candidates=3)
 
 
 def square_root():
@@ -104,7 +107,7 @@ def served(tmp_path_factory):
                                                                                               root=root))),
         "feature tower": export(feature_tower(), "tower", FEATURES, root=root),
         "retrieval": export(retrieval(), "retrieval", {"user_id": ["1", "7"], "age": [30.0, 99.0]}, root=root),
-        "retrieval with history and leave-out": export(history_recommender(), "recommender", {
+        "retrieval and ranking, with history and leave-out": export(history_recommender(), "recommender", {
             "user_id": ["1", "7"], "history": ["a b", ""], "leave_out": ["a", "b b zz c"]}, root=root),
         "square root": export(square_root(), "root", {"x": [4.0]}, root=root),
     }
@@ -114,7 +117,7 @@ def served(tmp_path_factory):
 
 @pytest.mark.parametrize("kind", ["static text (fastText subwords)", "TextEmbedding text", "BERT text",
                                   "BERT preprocessing", "BERT token ids", "feature tower", "retrieval",
-                                  "retrieval with history and leave-out"])
+                                  "retrieval and ranking, with history and leave-out"])
 def test_any_request_gets_finite_vectors_or_a_clean_invalid_argument(served, kind):
     paths, session = served
     path = paths[kind]

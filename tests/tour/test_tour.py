@@ -18,6 +18,7 @@ import pytest
 
 import zoo.tour
 from zoo.data import load_movielens, load_word_pairs
+from zoo.data.movielens_split import ITEM_COLUMNS, USER_COLUMNS, feature_table
 from zoo.recipes import CATALOGUE
 from zoo.serving import export
 from zoo.tour.charts import GROUPS
@@ -67,8 +68,8 @@ def build_exports(root):
     export(keras.Model(text, {"embedding": embedding(text)}), "text_embedding", WARMUP, root=root)
     encoder = tiny_bert(vocabulary)
     export_text_encoder(encoder, "sentence_embeddings", WARMUP["text"], root=root)
-    users = recipe.feature_table(load_movielens("users")[:20], recipe.USER_COLUMNS)
-    items = recipe.feature_table(load_movielens("items"), recipe.ITEM_COLUMNS)
+    users = feature_table(load_movielens("users")[:20], USER_COLUMNS)
+    items = feature_table(load_movielens("items"), ITEM_COLUMNS)
     args = Namespace(title_encoder="words", oov_rate=0.1, seed=1, output_dim=8, temperature=0.05, logq=True,
                      hard_negatives=None)
     towers = recipe.build_towers(args, users, items, np.array([[0, 0], [1, 1], [2, 2]]))

@@ -43,3 +43,16 @@ def latest_items(user_ids, item_ids, timestamps, max_length=20):
     """For each user, their latest `max_length` items, oldest first, space-separated: {user id: string}."""
     return {user: " ".join(str(item_ids[p]) for p in positions[-max_length:])
             for user, positions in _by_user(user_ids, timestamps).items()}
+
+
+def rating_histories(ratings, max_length=20):
+    """`earlier_items` of records with `user_id`, `item_id` and `timestamp` (zoo.data.movielens.Rating)."""
+    return earlier_items([r.user_id for r in ratings], [r.item_id for r in ratings], [r.timestamp for r in ratings],
+                         max_length)
+
+
+def user_histories(user_ids, ratings, max_length=20):
+    """(len(user_ids),) str: each user's `latest_items` among the records `ratings` ("" for a user with none)."""
+    latest = latest_items([r.user_id for r in ratings], [r.item_id for r in ratings], [r.timestamp for r in ratings],
+                          max_length)
+    return np.array([latest.get(user, "") for user in user_ids])

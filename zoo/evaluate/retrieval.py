@@ -45,6 +45,29 @@ def retrieval_metrics(scores, relevant, seen=None, recall_ks=(10, 50, 100), ndcg
     return {name: float(metric.result()) for name, metric in metrics.items()}
 
 
+def answer_scores(model, features, candidate_ids, returned="item_id", batch_size=256):
+    """(queries, candidates) scores that put each query's answer from a served retrieval model first, in its order
+    (the rest -inf): what `retrieval_metrics` takes, to score the model a server would run.
+
+    Args:
+        model: a Keras model returning, as `returned`, (batch, k) candidate ids, best first ("" for none).
+        features: {input name: numpy array}, one row per query.
+        candidate_ids: the catalogue's ids, in the columns' order.
+    """
+    import tensorflow as tf
+
+    column = {str(c).encode(): i for i, c in enumerate(candidate_ids)}
+    n = len(next(iter(features.values())))
+    scores = np.full((n, len(candidate_ids)), -np.inf, np.float32)
+    for start in range(0, n, batch_size):
+        batch = {name: tf.constant(values[start:start + batch_size]) for name, values in features.items()}
+        for query, ids in enumerate(model(batch)[returned].numpy(), start=start):
+            for rank, candidate in enumerate(ids):
+                if candidate in column:
+                    scores[query, column[candidate]] = len(ids) - rank
+    return scores
+
+
 def popularity_scores(train_candidates, n_queries, n_candidates):
     """The most-popular baseline: every query scores each candidate by its count in training."""
     counts = np.bincount(np.asarray(train_candidates, np.int64), minlength=n_candidates).astype(np.float32)

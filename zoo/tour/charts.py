@@ -98,7 +98,7 @@ def item_map(path, out, genres_shown=6):
     import tensorflow as tf
 
     from zoo.data import load_movielens
-    from zoo.recipes.two_tower_movielens import ITEM_COLUMNS, feature_table
+    from zoo.data.movielens_split import ITEM_COLUMNS, feature_table
     from zoo.serving.load import load_saved_model
 
     items = load_movielens("items")
