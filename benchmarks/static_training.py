@@ -1,6 +1,7 @@
 """Training static word vectors: zoo against gensim, same corpus, same settings, same run.
 
     .venv/bin/python benchmarks/static_training.py --seeds 2
+    .venv/bin/python benchmarks/static_training.py --frontier [--rates 0.025,0.05,0.1,0.2]
 
 1. Reads the corpus once (default: the data layer's wiki-excerpt + lee, about 470,000 words at min_count 5;
    `--corpus FILE` for yours) and hands both trainers the very same sentences (zoo's Corpus: the words kept at
@@ -44,6 +45,9 @@ def parse_args():
                         help="FastText n-gram rows, both trainers (fastText's and gensim's default: 2,000,000)")
     parser.add_argument("--algorithms", default="skipgram,cbow,fasttext,glove")
     parser.add_argument("--batch-words", type=int, default=512, help="zoo's centre words a step")
+    parser.add_argument("--frontier", action="store_true",
+                        help="instead: each algorithm over --rates, zoo and gensim, one seed, and each's best rate")
+    parser.add_argument("--rates", default="0.025,0.05,0.1,0.2", help="the learning rates of --frontier")
     return parser.parse_args()
 
 
@@ -53,12 +57,12 @@ def quality(vectors):
     return scores
 
 
-def train_gensim(algorithm, sentences, seed, bucket):
+def train_gensim(algorithm, sentences, seed, bucket, alpha=None):
     from gensim.models import FastText, Word2Vec
 
     options = dict(vector_size=SETTINGS["output_dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                    min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], workers=2, seed=seed,
-                   sg=int(algorithm != "cbow"))
+                   sg=int(algorithm != "cbow"), **({"alpha": alpha, "min_alpha": 1e-4} if alpha else {}))
     model = FastText(bucket=bucket, min_n=3, max_n=6, **options) if algorithm == "fasttext" else Word2Vec(**options)
     model.build_vocab(sentences)
     started = time.perf_counter()
@@ -67,7 +71,7 @@ def train_gensim(algorithm, sentences, seed, bucket):
     return Vectors(model.wv.index_to_key, model.wv.vectors), seconds
 
 
-def train_zoo(algorithm, corpus, seed, bucket, batch_words):
+def train_zoo(algorithm, corpus, seed, bucket, batch_words, alpha=None):
     from zoo.static import FastText, GloVe, Word2Vec
 
     if algorithm == "glove":
@@ -75,13 +79,42 @@ def train_zoo(algorithm, corpus, seed, bucket, batch_words):
         trainer = GloVe(output_dim=SETTINGS["output_dim"], min_count=SETTINGS["min_count"], x_max=10,
                         learning_rate=0.2, epochs=10, seed=seed)
     else:
-        options = dict(SETTINGS, seed=seed, batch_words=batch_words)
+        options = dict(SETTINGS, seed=seed, batch_words=batch_words, alpha=alpha)
         trainer = (FastText(mode="skipgram", min_n=3, max_n=6, bucket=bucket, **options) if algorithm == "fasttext"
                    else Word2Vec(mode=algorithm, **options))
     started = time.perf_counter()
     trainer.fit(corpus, verbose=0)
     seconds = time.perf_counter() - started  # training alone: FastText's .vectors builds its whole n-gram table
     return trainer.vectors, seconds
+
+
+def frontier(args, corpus, sentences, words):
+    """Each algorithm at each learning rate, gensim then zoo (seed 1), both decaying linearly to 1e-4; zoo's step
+    scales its rows as sequential SGD above Word2Vec.PLAIN_STEP_MAX_ALPHA. Prints a table and each one's best
+    rate by the mean of the three word-pair Spearmans."""
+    rows = []
+    for algorithm in [a for a in args.algorithms.split(",") if a != "glove"]:
+        for rate in map(float, args.rates.split(",")):
+            for trainer in ("gensim", "zoo"):
+                vectors, seconds = (train_gensim(algorithm, sentences, 1, args.bucket, rate) if trainer == "gensim"
+                                    else train_zoo(algorithm, corpus, 1, args.bucket, args.batch_words, rate))
+                rows.append({"algorithm": algorithm, "rate": rate, "trainer": trainer, "speed": words / seconds,
+                             **quality(vectors)})
+                print(f"  {algorithm} {rate} {trainer}: {words / seconds:,.0f} words/s", flush=True)
+    print("\n| algorithm | rate | trainer | " + " | ".join((*PAIRS, "google")) + " | words/s | zoo / gensim |")
+    print("|---|---|---|" + "---|" * (len(PAIRS) + 3))
+    for row in rows:
+        anchor = next(r for r in rows if r["algorithm"] == row["algorithm"] and r["rate"] == row["rate"])
+        ratio = f"{row['speed'] / anchor['speed']:.2f}x" if row["trainer"] == "zoo" else "1.00x"
+        print(f"| {row['algorithm']} | {row['rate']:g} | {row['trainer']} | "
+              + " | ".join(f"{row[n]:.3f}" for n in (*PAIRS, "google")) + f" | {row['speed']:,.0f} | {ratio} |")
+    print("\nbest rate (mean of the three Spearmans):")
+    for algorithm in dict.fromkeys(r["algorithm"] for r in rows):
+        for trainer in ("gensim", "zoo"):
+            best = max((r for r in rows if r["algorithm"] == algorithm and r["trainer"] == trainer),
+                       key=lambda r: sum(r[n] for n in PAIRS))
+            print(f"  {algorithm:<9} {trainer:<7} {best['rate']:g}: " + ", ".join(
+                f"{n} {best[n]:.3f}" for n in (*PAIRS, "google")) + f"; {best['speed']:,.0f} words/s")
 
 
 def main():
@@ -94,6 +127,8 @@ def main():
     # training; a tiny untimed run pays it before zoo's first timed run.
     train_zoo("skipgram", Corpus(corpus.words, corpus.counts, corpus.ids[:20_000], np.zeros(1, np.int64)), 0,
               args.bucket, args.batch_words)
+    if args.frontier:
+        return frontier(args, corpus, sentences, words)
     rows, goals = [], []
     for algorithm in args.algorithms.split(","):
         results, trainers = {}, (["zoo"] if algorithm == "glove" else ["gensim", "zoo"])

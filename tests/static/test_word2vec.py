@@ -85,7 +85,8 @@ def _loss(hidden, outputs, batch):
 
 def test_the_hand_written_update_follows_the_gradient_of_the_loss():
     rng = np.random.default_rng(0)
-    model = NegativeSamplingModel(input_rows=10, output_rows=7, output_dim=4)
+    # The plain summed step (tests/static/test_high_learning_rate.py checks the sequential scaling on top of it)
+    model = NegativeSamplingModel(input_rows=10, output_rows=7, output_dim=4, sequential_scaling=False)
     model.output_vectors.assign(rng.normal(0, 0.3, (7, 4)).astype(np.float32))  # small: no score beyond 6
     batch = {  # 4 examples in 2 groups of 2, sharing 3 noise words a group; repeated rows on purpose
         "input_ids": np.array([1, 2, 2, 5, 9], np.int32), "input_examples": np.array([0, 1, 1, 2, 3], np.int32),

@@ -14,7 +14,10 @@ class FastText(Word2Vec):
     `<word>`, hashed into `bucket` rows with fastText's FNV-1a hash. The hashing is the same code
     (zoo/static/fasttext_subwords.py) that reads fastText's .bin files and that the exported encoder runs, so
     trained, loaded and served vectors agree. As in fastText and gensim, every row of the input mean receives the
-    whole update. Only the rows the vocabulary uses are trained, most used first (see `build_model`);
+    whole update; in skip-gram above an initial learning rate of 0.05, each row's summed update in a batch is
+    scaled as sequential SGD would move it (see Word2Vec), which keeps the n-gram rows many words share stable at
+    high learning rates. Only the rows the
+    vocabulary uses are trained, most used first (see `build_model`);
     `input_table()` gives fastText's whole table.
 
     Args:
@@ -81,7 +84,8 @@ class FastText(Word2Vec):
         compact[self.table_rows] = np.arange(len(self.table_rows))
         self.rows = compact[full_rows]
         return NegativeSamplingModel(len(self.table_rows), vocabulary, self.output_dim, seed=self.seed,
-                                     reports_loss=self.compute_loss, name=f"fasttext_{self.mode}")
+                                     reports_loss=self.compute_loss, sequential_scaling=self.sequential_scaling(),
+                                     name=f"fasttext_{self.mode}")
 
     def input_table(self):
         """fastText's whole input table, trained rows and untrained ones.
