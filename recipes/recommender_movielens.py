@@ -23,13 +23,11 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from zoo import distribute
 from zoo.custom import HistoryEmbedding, LeaveOutCandidateIndex, RankingStage, TwoTower
 from zoo.custom.candidate_values import CandidateValues
 from zoo.custom.feature_tower import feature_dtype
-from zoo.custom.two_tower import SAMPLING_PROBABILITY
 from zoo.data.histories import rating_histories, user_histories
 from zoo.data.movielens import split_latest
 from zoo.data.movielens_split import load_split
@@ -53,26 +51,16 @@ NEW_USER_FILMS = 5  # a new user's history in the cold-start evaluation: their l
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="zoo run recommender_movielens", description=__doc__,
                                      formatter_class=HelpFormatter)
-    parser.add_argument("--ratings", help="a ratings file of yours (RecBole .inter or GroupLens u.data)")
-    parser.add_argument("--users", help="a users file of yours (RecBole .user)")
-    parser.add_argument("--items", help="an items file of yours (RecBole .item)")
-    parser.add_argument("--held-out", type=int, default=10, help="latest ratings per user held out for the test")
+    two_tower.add_data_and_training_flags(parser)
     parser.add_argument("--history-length", type=int, default=20, help="latest items a user's history keeps")
     parser.add_argument("--pooling", choices=("attention", "mean"), default="attention",
                         help="how the history's items are pooled")
-    parser.add_argument("--output-dim", type=int, default=64, help="size of the user and item vectors")
-    parser.add_argument("--epochs", type=int, default=8, help="passes over the training ratings")
-    parser.add_argument("--batch-size", type=int, default=1024, help="also the number of in-batch candidates")
-    parser.add_argument("--learning-rate", type=float, default=3e-3, help="Adam's learning rate")
-    parser.add_argument("--temperature", type=float, default=0.05, help="softmax temperature of the loss")
-    parser.add_argument("--oov-rate", type=float, default=0.1, help="share of training user ids sent to OOV")
     parser.add_argument("--k", type=int, default=100, help="items the served model returns")
     parser.add_argument("--no-ranking", dest="ranking", action="store_false", help="retrieval alone")
     parser.add_argument("--candidates", type=int, default=200, help="retrieved candidates the ranking rescores")
     parser.add_argument("--ranking-targets", type=int, default=5,
                         help="latest training ratings per user that the ranking learns from (see What)")
     parser.add_argument("--ease-l2", type=float, help="EASE's λ (default: chosen on a validation cut)")
-    parser.add_argument("--seed", type=int, default=1337, help="random seed (weights, OOV sampling, order)")
     add_output_flags(parser)
     parser.add_argument("--name", default="recommender_movielens", help="export name of the served model")
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
@@ -94,16 +82,9 @@ def build_model(args, users, items, train_pairs):
 
 
 def training_data(args, users, items, train, train_pairs):
-    """One example per training rating: user, history (strictly earlier ratings), item, sampling probability."""
-    examples = {**{k: v[train_pairs[:, 0]] for k, v in users.items()},
-                **{k: v[train_pairs[:, 1]] for k, v in items.items()}}
-    examples["history"] = rating_histories(train, args.history_length)
-    examples[SAMPLING_PROBABILITY] = TwoTower.sampling_probabilities(examples["item_id"])
-    columns = {name: tf.constant(values) for name, values in examples.items()}
-    return (tf.data.Dataset.range(len(train_pairs)).shuffle(len(train_pairs), seed=args.seed)
-            .batch(args.batch_size, drop_remainder=True)
-            .map(lambda rows: {name: tf.gather(column, rows) for name, column in columns.items()})
-            .prefetch(tf.data.AUTOTUNE))
+    """`two_tower_movielens`' examples, each with its history (the user's strictly earlier ratings)."""
+    return two_tower.training_data(args, users, items, train_pairs,
+                                   {"history": rating_histories(train, args.history_length)})
 
 
 def fit_retrieval(args, users, items, ratings, pairs, backup=None):

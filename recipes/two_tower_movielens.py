@@ -51,9 +51,9 @@ UNKNOWN_USER = "unknown user"  # a user id no training data has: the served mode
 NEW_ITEM = {"item_id": "new item", "title": "A Film Nobody Has Rated", "genres": "Drama", "year": 1998.0}
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="zoo run two_tower_movielens", description=__doc__,
-                                     formatter_class=HelpFormatter)
+def add_data_and_training_flags(parser):
+    """The data's flags (your files, the split) and the towers' training flags: this recipe's and
+    recommender_movielens'."""
     parser.add_argument("--ratings", help="a ratings file of yours (RecBole .inter or GroupLens u.data)")
     parser.add_argument("--users", help="a users file of yours (RecBole .user)")
     parser.add_argument("--items", help="an items file of yours (RecBole .item)")
@@ -66,13 +66,19 @@ def parse_args(argv=None):
     parser.add_argument("--learning-rate", type=float, default=3e-3, help="Adam's learning rate")
     parser.add_argument("--temperature", type=float, default=0.05,
                         help="softmax temperature of the in-batch retrieval loss")
+    parser.add_argument("--oov-rate", type=float, default=0.1, help="share of training user ids sent to OOV")
+    parser.add_argument("--seed", type=int, default=1337, help="random seed (weights, OOV sampling, order)")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="zoo run two_tower_movielens", description=__doc__,
+                                     formatter_class=HelpFormatter)
+    add_data_and_training_flags(parser)
     parser.add_argument("--no-logq", dest="logq", action="store_false", help="no sampling-probability correction")
     parser.add_argument("--hard-negatives", type=int, help="keep only this many hardest in-batch negatives")
     parser.add_argument("--title-encoder", choices=("words", "minilm"), default="words",
                         help="titles as learnt word vectors (TextEmbedding), or all-MiniLM-L6-v2 vectors (frozen)")
-    parser.add_argument("--oov-rate", type=float, default=0.1, help="share of training user ids sent to OOV")
     parser.add_argument("--k", type=int, default=100, help="items the served retrieval model returns")
-    parser.add_argument("--seed", type=int, default=1337, help="random seed (weights, OOV sampling)")
     add_output_flags(parser)
     parser.add_argument("--views-dir", default="views/two_tower_movielens", help="the projector export")
     parser.add_argument("--name", default="two_tower_movielens", help="export name of the retrieval model")
@@ -122,10 +128,11 @@ def load_split(args):
     return split.users, split.items, split.train_pairs, split.test_pairs
 
 
-def training_data(args, users, items, train_pairs):
-    """One example per training rating: the user's and the item's features, the item's sampling probability."""
+def training_data(args, users, items, train_pairs, more=None):
+    """One example per training rating: the user's and the item's features, the item's sampling probability, and
+    `more` features ({name: one value per rating})."""
     examples = {**{k: v[train_pairs[:, 0]] for k, v in users.items()},
-                **{k: v[train_pairs[:, 1]] for k, v in items.items()}}
+                **{k: v[train_pairs[:, 1]] for k, v in items.items()}, **(more or {})}
     examples[SAMPLING_PROBABILITY] = TwoTower.sampling_probabilities(examples["item_id"])
     # Shuffle row numbers and gather each batch's rows, rather than shuffle the examples themselves: tf.data
     # then moves one integer per example instead of nine features, strings among them (faster training).

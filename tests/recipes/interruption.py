@@ -19,3 +19,20 @@ def interrupting(callback_class, after_epoch, begun):
                 raise KeyboardInterrupt
 
     return Interrupting
+
+
+def interrupted_then_resumed(recipe, flags, after_epoch=1, callback="EpochBackup"):
+    """Runs `recipe.main(flags)` stopped (KeyboardInterrupt) at the end of epoch `after_epoch` through its
+    `callback` class, then again to the end. Returns (the second run's result, the epochs the first run began,
+    those the second began)."""
+    import pytest
+
+    begun = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recipe, callback, interrupting(getattr(recipe, callback), after_epoch, begun))
+        with pytest.raises(KeyboardInterrupt):
+            recipe.main(flags)
+        first = list(begun)
+        begun.clear()
+        result = recipe.main(flags)
+    return result, first, list(begun)

@@ -29,8 +29,8 @@ def test_the_catalogue_reads_what_each_module_declares(path):
 def test_the_catalogue_holds_every_recipe_family_by_family():
     assert list(CATALOGUE) == ["distilled_vectors", "fasttext", "glove", "pretrained_vectors", "word2vec_cbow",
                                "word2vec_skipgram", "domain_adaptation", "gpt_embeddings", "sbert_finetune_stsb",
-                               "sentence_embeddings", "token_tagger", "rnn_encoder", "text_embedding_classifier",
-                               "two_tower_movielens"]
+                               "sentence_embeddings", "token_tagger", "recommender_movielens", "rnn_encoder",
+                               "text_embedding_classifier", "two_tower_movielens"]
 
 
 def test_a_declaration_must_be_literal(tmp_path):
