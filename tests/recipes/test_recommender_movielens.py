@@ -1,7 +1,7 @@
 """The recommender_movielens recipe end to end on 300 users' ratings (2 epochs, interrupted after the first and
-resumed; EASE's λ given): history-aware retrieval and the served retrieval + ranking beat popularity, a new user's few films beat
-popularity, and the served model answers a known user, a new user with a short history and a user with neither,
-leaving out what it is told to."""
+resumed; EASE's λ given): history-aware retrieval and the served retrieval + ranking beat popularity, a new
+user's few films beat popularity, and the served model answers a known user, a new user with a short history and
+a user with neither, leaving out what it is told to."""
 
 import numpy as np
 import pytest
