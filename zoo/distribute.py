@@ -225,3 +225,7 @@ def trained_model(model, strategy):
     """The model to evaluate and export after `fit`: `model` itself, or under ParameterServerStrategy a copy in
     this process with the weights read back from the parameter servers."""
     return parameter_servers.local_copy(model) if is_parameter_server(strategy) else model
+
+
+if __name__ == "__main__":  # a ps or worker host: `TF_CONFIG=... python -m zoo.distribute` serves its task
+    parameter_servers.serve(tf_config())

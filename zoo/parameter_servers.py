@@ -307,9 +307,3 @@ def local_copy(model):
     copy.set_weights(model.get_weights())
     copy.history = getattr(model, "history", None)  # fit's History, as Keras leaves it on a model
     return copy
-
-
-if __name__ == "__main__":  # a ps or worker host: `TF_CONFIG=... python -m zoo.parameter_servers` serves its task
-    from zoo.distribute import tf_config
-
-    serve(tf_config())

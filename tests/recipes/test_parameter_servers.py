@@ -1,6 +1,6 @@
 """--strategy parameter_server for real: a cluster on loopback (a chief, 1 worker and 2 parameter servers, each a
 process with its own TF_CONFIG: the worker and the chief run the two_tower_movielens command on 300 users' ratings,
-the servers `python -m zoo.parameter_servers`, which serves alike) trains the
+the servers `python -m zoo.distribute`, which serves alike) trains the
 two-tower model with its larger tables split over the two servers. The chief is killed with SIGKILL once an
 epoch is backed up, and started again with the same command: it resumes from that epoch on the running servers and
 workers, ends at the quality of the one-process run (Recall@100 within 0.05: workers update asynchronously), and
@@ -36,10 +36,10 @@ RECALL_TOLERANCE = 0.05
 
 def start(config, flags, folder, log_name, recipe=RECIPE):
     """A task's process: the recipe with `flags --strategy parameter_server`, or with `recipe` None the lighter
-    `python -m zoo.parameter_servers` that a ps or worker host may run instead (it serves alike)."""
+    `python -m zoo.distribute` that a ps or worker host may run instead (it serves alike)."""
     env = {**os.environ, "TF_CONFIG": config, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
     log = open(folder / log_name, "w")
-    command = ([sys.executable, "-m", "zoo.parameter_servers"] if recipe is None else
+    command = ([sys.executable, "-m", "zoo.distribute"] if recipe is None else
                [sys.executable, str(recipe), *flags, "--strategy", "parameter_server"])
     process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     return process, log
