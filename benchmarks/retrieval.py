@@ -47,8 +47,7 @@ sys.path.insert(0, REPOSITORY)
 
 import keras  # noqa: E402
 
-from zoo.data import load_movielens  # noqa: E402
-from zoo.data.movielens import split_latest  # noqa: E402
+from zoo.data.movielens_split import load_split  # noqa: E402
 from zoo.evaluate.retrieval import (  # noqa: E402
     EASE_L2_CANDIDATES,
     choose_ease_l2,
@@ -142,25 +141,17 @@ def train_tfrs(args, users, items, train_pairs, folder, *flags):
 EASE_ORACLE_GRID = tuple(sorted({*EASE_L2_CANDIDATES, 200, 500, 700, 2000}))
 
 
-def training_timestamps(flags, users, train_pairs):
-    """The timestamps of the recipe's training ratings, in `train_pairs`' order (load_split keeps the file's)."""
-    train, _ = split_latest(load_movielens("ratings", path=flags.ratings), flags.held_out)
-    if [r.user_id for r in train] != users["user_id"][train_pairs[:, 0]].tolist():
-        sys.exit("the training ratings are not in train_pairs' order: cannot give EASE's validation timestamps")
-    return np.array([r.timestamp for r in train])
-
-
 def metrics_line(metrics):
     return (f"{metrics['recall@10']:6.4f} {metrics['recall@50']:6.4f} {metrics['recall@100']:6.4f} "
             f"{metrics['ndcg@10']:7.4f}")
 
 
-def ease_rows(users, train_pairs, relevant, seen):
-    """EASE's rows: l2 chosen on a validation split cut from training, refitted on all training; then the oracle."""
+def ease_rows(train, train_pairs, relevant, seen):
+    """EASE's rows: l2 chosen on a validation split cut from the training ratings `train` (in `train_pairs`'
+    order), refitted on all training; then the oracle."""
     flags = recipe.parse_args([])
     started = time.perf_counter()
-    best, table = choose_ease_l2(train_pairs, training_timestamps(flags, users, train_pairs), *relevant.shape,
-                                 held_out=flags.held_out)
+    best, table = choose_ease_l2(train_pairs, [r.timestamp for r in train], *relevant.shape, held_out=flags.held_out)
     chosen_in = time.perf_counter() - started
     print(f"   EASE l2 on a validation split cut from training (each user's {flags.held_out} latest training "
           f"ratings; {chosen_in:.1f} s for {len(table)} fits):\n   {'l2':>6s} {'R@10':>6s} {'R@50':>6s} "
@@ -187,7 +178,7 @@ def main():
     args = parse_args()
 
     # 1. Data.
-    users, items, train_pairs, test_pairs = recipe.load_split(recipe.parse_args([]))
+    users, items, train, _, train_pairs, test_pairs = load_split(held_out=recipe.parse_args([]).held_out)
     relevant = relevance_matrix(test_pairs, len(users["user_id"]), len(items["item_id"]))
     seen = relevance_matrix(train_pairs, *relevant.shape)
     print(f"1. data: {len(train_pairs):,} training ratings, {len(test_pairs):,} held out")
@@ -212,7 +203,7 @@ def main():
     rows += [(f"zoo recommender_movielens: {name.strip()}" if not name.startswith(" ") else name, metrics, None)
              for name, metrics in history_results.items() if name != "most popular"]
     print("   EASE...", flush=True)
-    rows += ease_rows(users, train_pairs, relevant, seen)
+    rows += ease_rows(train, train_pairs, relevant, seen)
 
     # 6. The table.
     anchor = rows[1][2]["examples_per_second"] if not args.skip_tfrs else None

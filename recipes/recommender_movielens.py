@@ -112,6 +112,7 @@ def fit_ranking_stage(args, users, items, train, train_pairs):
     candidates = np.argsort(-scores, axis=1)[:, :args.candidates]
     stage = RankingStage(items["item_id"].tolist(), k=args.k, temperature=args.temperature,
                          max_length=args.history_length, name="ranking")
+
     def tables(pairs):  # EASE's item-to-item weights and the items' counts
         return retrieval.ease_weights(pairs, *shape, l2), np.bincount(pairs[:, 1], minlength=shape[1])
 

@@ -101,7 +101,7 @@ class ShardedAdam:
     @classmethod
     def from_keras(cls, optimizer, variables, strategy):
         """The ShardedAdam of a compiled Keras Adam's settings."""
-        if not isinstance(optimizer, keras.optimizers.Adam) or type(optimizer) is not keras.optimizers.Adam:
+        if type(optimizer) is not keras.optimizers.Adam:  # a subclass (AdamW) updates otherwise
             raise ZooInputError(f"--strategy parameter_server trains with Adam only; the model is compiled with "
                                 f"{type(optimizer).__name__}")
         if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):

@@ -1,6 +1,8 @@
 import keras
 import tensorflow as tf
 
+from zoo.custom.id_lists import split_ids
+
 
 @keras.saving.register_keras_serializable(package="zoo")
 class HistoryEmbedding(keras.layers.Layer):
@@ -66,8 +68,7 @@ class HistoryEmbedding(keras.layers.Layer):
         self.built = True
 
     def call(self, histories):
-        tokens = tf.strings.split(histories, sep=None if self.separator == " " else self.separator)
-        tokens = tokens[:, -self.max_length:]  # the latest
+        tokens = split_ids(histories, self.separator, self.max_length)  # the latest
         ids = tokens.with_flat_values(tf.cast(self.lookup(tokens.flat_values), "int32")).to_tensor(0)  # (B, L)
         ids = ids[:, :self.max_length]
         known = tf.cast(ids > 0, self.compute_dtype)  # 0: padding or an id outside the vocabulary

@@ -3,6 +3,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.custom.candidate_index import CandidateIndex
+from zoo.custom.id_lists import known_cells
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -47,11 +48,8 @@ class LeaveOutCandidateIndex(CandidateIndex):
     def call(self, inputs):
         query, leave_out = inputs
         scores = self.compute_score(query, self.candidate_embeddings)  # (batch, num_candidates)
-        ids = tf.strings.split(leave_out, sep=None if self.separator == " " else self.separator)
-        rows = tf.cast(self.lookup(ids.flat_values), "int64") - 1  # -1: not a candidate
-        known = rows >= 0
-        cells = tf.stack([tf.boolean_mask(ids.value_rowids(), known), tf.boolean_mask(rows, known)], axis=1)
-        left_out = tf.scatter_nd(cells, tf.ones(tf.shape(cells)[:1], scores.dtype), tf.shape(scores, "int64")) > 0
+        cells = tf.stack(known_cells(leave_out, self.lookup, self.separator), axis=1)  # (query, candidate row)
+        left_out = tf.scatter_nd(cells, tf.ones(tf.shape(cells)[:1], scores.dtype), tf.shape(scores)) > 0
         scores = tf.where(left_out, tf.fill(tf.shape(scores), tf.cast(self.NO_CANDIDATE, scores.dtype)), scores)
         top_scores, top_rows = tf.math.top_k(scores, k=self.k)
         return top_scores, tf.where(top_scores > self.NO_CANDIDATE, top_rows, -1)

@@ -3,6 +3,8 @@ import keras_rs
 import numpy as np
 import tensorflow as tf
 
+from zoo.custom.id_lists import known_cells
+
 
 @keras.saving.register_keras_serializable(package="zoo")
 class RankingStage(keras.layers.Layer):
@@ -62,13 +64,9 @@ class RankingStage(keras.layers.Layer):
 
     def features(self, scores, rows, histories):
         """(batch, K, 3) float32: the FEATURES of each candidate (zeros for row -1)."""
-        tokens = tf.strings.split(histories, sep=None if self.separator == " " else self.separator)
-        tokens = tokens[:, -self.max_length:]
-        items = tf.cast(self.lookup(tokens.flat_values), "int32") - 1  # -1: not in the catalogue
-        known = items >= 0
+        users, items = known_cells(histories, self.lookup, self.separator, self.max_length)
         profile = tf.math.unsorted_segment_sum(  # (batch, n): the history's rows of the item-to-item table
-            tf.gather(self.item_weights, tf.boolean_mask(items, known)),
-            tf.boolean_mask(tf.cast(tokens.value_rowids(), "int32"), known), tf.shape(histories)[0])
+            tf.gather(self.item_weights, items), users, tf.shape(histories)[0])
         rows = tf.cast(rows, "int32")
         valid = rows >= 0
         safe = tf.where(valid, rows, 0)
