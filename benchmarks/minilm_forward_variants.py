@@ -37,6 +37,7 @@ def main():
 
     # 1. The batches, packed as encode() packs them.
     from sentence_encoding import real_sentences
+
     from zoo.contextual import TextEncoder
 
     sentences = real_sentences(2000)

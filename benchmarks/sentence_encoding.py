@@ -181,7 +181,8 @@ def main():
 
     encoder = TextEncoder.from_preset("all-minilm-l6-v2")
     zoo_encoders = {
-        "zoo TextEncoder.encode": warmed_up(lambda: encoder.encode(sentences, args.batch_size, show_progress_bar=False)),
+        "zoo TextEncoder.encode": warmed_up(
+            lambda: encoder.encode(sentences, args.batch_size, show_progress_bar=False)),
         "zoo TextEncoder.encode, XLA": warmed_up(
             lambda: encoder.encode(sentences, args.batch_size, show_progress_bar=False, jit_compile=True)),
         "zoo export (SavedModel, text in)": warmed_up(

@@ -67,6 +67,7 @@ def child(loader, path, binary):
     import logging
 
     import gensim.models  # noqa: F401  (both loaders import the same modules)
+
     import zoo.static.vectors  # noqa: F401
 
     logging.disable(logging.WARNING)

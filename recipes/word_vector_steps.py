@@ -28,6 +28,17 @@ def add_training_flags(parser, epochs=5):
     parser.add_argument("--verbose", type=int, default=1, help="Keras verbosity: 0 silent, 1 progress bars")
 
 
+def add_negative_sampling_flags(parser):
+    """The flags of Word2Vec's and FastText's recipes: learning rate, noise words, subsampling, batch size."""
+    parser.add_argument("--alpha", type=float, default=None,
+                        help="initial learning rate (default: Word2Vec.default_alpha's rule for the corpus: "
+                             "0.1 for skip-gram and 0.2 for CBOW on the shipped corpus, word2vec.c's 0.025 and "
+                             "0.05 from 40 million words x epochs)")
+    parser.add_argument("--negative", type=int, default=5, help="noise words per positive pair")
+    parser.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold of frequent words")
+    parser.add_argument("--batch-words", type=int, default=512, help="centre words updated at once")
+
+
 def load_corpus(args):
     """Step 1 of each recipe: the vocabulary at min_count and the text as word ids."""
     from zoo.static.corpus import Corpus

@@ -40,8 +40,11 @@ def test_a_corpus_that_is_neither_file_nor_data_set_is_exit_2(tmp_path, capsys):
     (word2vec_skipgram, ["--dim", "32"], {"output_dim": 32}),  # the old spelling, kept for one release
     (fasttext, ["--output-dim", "32", "--min-n", "2", "--max-n", "4"], {"output_dim": 32, "min_n": 2, "max_n": 4}),
     (fasttext, ["--dim", "32", "--minn", "2", "--maxn", "4"], {"output_dim": 32, "min_n": 2, "max_n": 4}),
-    (fasttext, [], {"output_dim": 100, "min_n": 3, "max_n": 6}),
-], ids=["word2vec", "word2vec-old", "fasttext", "fasttext-old", "fasttext-defaults"])
+    (fasttext, [], {"output_dim": 100, "min_n": 3, "max_n": 6, "alpha": None}),  # alpha None: the default rule
+    (word2vec_skipgram, ["--alpha", "0.05"], {"alpha": 0.05}),
+    (fasttext, ["--alpha", "0.05"], {"alpha": 0.05}),
+], ids=["word2vec", "word2vec-old", "fasttext", "fasttext-old", "fasttext-defaults", "word2vec-alpha",
+        "fasttext-alpha"])
 def test_the_flags_and_their_old_spellings(recipe, flags, expected):
     args = vars(recipe.parse_args(flags))
     assert {name: args[name] for name in expected} == expected

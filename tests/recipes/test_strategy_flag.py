@@ -1,5 +1,5 @@
-"""Every training recipe takes --strategy: two train under every strategy (parameter servers included), the others refuse the ones their trainer
-cannot take, in one line, before anything runs, and say so in their help."""
+"""Every training recipe takes --strategy: two train under every strategy (parameter servers included), the others
+refuse the ones their trainer cannot take, in one line, before anything runs, and say so in their help."""
 
 import importlib
 

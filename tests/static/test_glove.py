@@ -147,6 +147,39 @@ def test_a_batch_takes_one_adagrad_step_per_row_on_its_summed_gradient():
     assert model.word_embedding.embeddings.numpy()[3] == pytest.approx(word[3])  # untouched rows stay
 
 
+def test_a_chunk_takes_the_steps_of_its_batches_one_by_one():
+    by_chunk, word, context = model_with_weights(learning_rate=0.2)
+    by_batch, _, _ = model_with_weights(learning_rate=0.2)
+    rng = np.random.default_rng(5)
+    batches = [{"rows": rng.integers(0, 5, 6).astype(np.int32), "cols": rng.integers(0, 5, 6).astype(np.int32),
+                "counts": rng.uniform(0.5, 50, 6).astype(np.float32)} for _ in range(3)]
+    weights = np.ones((3, 6), np.float32)
+    weights[2, 4:] = 0.0  # the last batch padded: its last 2 counts weigh nothing
+    for k, batch in enumerate(batches):
+        by_batch.train_step({name: values[weights[k] > 0] for name, values in batch.items()})
+    chunk = {name: np.stack([batch[name] for batch in batches]) for name in batches[0]}
+    logs = by_chunk.train_chunk({**chunk, "weights": weights})
+    for table in ("word_embedding", "context_embedding"):
+        np.testing.assert_allclose(getattr(by_chunk, table).embeddings.numpy(),
+                                   getattr(by_batch, table).embeddings.numpy(), rtol=1e-5, atol=1e-7)
+    for accumulator in ("word_accumulator", "context_accumulator"):
+        np.testing.assert_allclose(getattr(by_chunk, accumulator).numpy(), getattr(by_batch, accumulator).numpy(),
+                                   rtol=1e-5)
+    assert float(logs["loss"]) == pytest.approx(float(by_batch.loss_tracker.result()), rel=1e-5)
+    assert not np.allclose(by_chunk.word_embedding.embeddings.numpy(), word)  # it did move
+
+
+def test_fit_by_chunks_through_xla_trains_the_vectors_fit_by_batches_does(monkeypatch):
+    corpus = planted_corpus(sentences=200)
+    settings = {**SMALL, "epochs": 3}
+    chunked = GloVe(**settings).fit(corpus, verbose=0)
+    assert chunked.model.jit_compile  # a vocabulary this small takes the chunked step
+    monkeypatch.setattr(GloVe, "CHUNKED_MAX_WORDS", 0)
+    by_batch = GloVe(**settings).fit(corpus, verbose=0)
+    assert not by_batch.model.jit_compile
+    np.testing.assert_allclose(chunked.vectors.matrix, by_batch.vectors.matrix, rtol=1e-4, atol=1e-5)
+
+
 # === Learning: a corpus with planted word groups ===
 GROUPS, GROUP_SIZE, FILLERS = 6, 8, 10
 

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tests.static.test_word2vec import SMALL, planted_corpus, planted_spearman
+from zoo.static.corpus import Corpus
 from zoo.static.fasttext import FastText
 from zoo.static.negative_sampling_model import NegativeSamplingModel, _sequential_scales
 from zoo.static.word2vec import Word2Vec
@@ -106,3 +107,26 @@ def test_each_input_rows_summed_update_is_scaled_by_its_steps_and_curvature_and_
 def test_skip_gram_scales_its_steps_above_the_rate_where_the_plain_step_still_learns(trainer, alpha, scaled):
     assert trainer(mode="skipgram", alpha=alpha).sequential_scaling() is scaled
     assert trainer(mode="cbow", alpha=alpha).sequential_scaling() is False  # CBOW learns up to 0.2 without it
+
+
+@pytest.mark.parametrize("mode, training_words, expected", [
+    ("skipgram", 10**9, 0.025),  # a large corpus: word2vec.c's rates
+    ("cbow", 10**9, 0.05),
+    ("skipgram", 40_000_000, 0.025),  # from BASE_ALPHA_WORDS on
+    ("skipgram", 2_350_000, 0.025 * np.sqrt(40_000_000 / 2_350_000)),  # the shipped corpus x 5 epochs: about 0.1
+    ("cbow", 2_350_000, 0.2),  # 0.206, kept at MAX_ALPHA
+    ("skipgram", 250_000, 0.2),  # the Lee corpus x 5 epochs
+    ("skipgram", 0, 0.2),
+])
+def test_the_default_learning_rate_rises_as_the_corpus_shrinks(mode, training_words, expected):
+    assert Word2Vec.default_alpha(mode, training_words) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("trainer", [Word2Vec, lambda **kw: FastText(bucket=2000, **kw)], ids=["word2vec", "fasttext"])
+def test_fit_takes_the_rule_s_rate_unless_given_one(trainer):
+    corpus = Corpus.build(planted_corpus(40), min_count=1, progress=False)
+    by_rule = trainer(**dict(SMALL, epochs=1)).fit(corpus, verbose=0)
+    assert by_rule.alpha == Word2Vec.default_alpha("skipgram", corpus.total_words) == 0.2  # a tiny corpus
+    assert by_rule.sequential_scaling() and by_rule.settings["alpha"] is None
+    given = trainer(**dict(SMALL, epochs=1, alpha=0.03)).fit(corpus, verbose=0)
+    assert given.alpha == 0.03 and not given.sequential_scaling()

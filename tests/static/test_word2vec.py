@@ -125,7 +125,7 @@ def test_a_chunk_through_xla_updates_as_its_batches_one_by_one(trainer):
     from zoo.static.negative_sampling_model import padded_size
 
     trainer = trainer()
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     model = trainer.build_model()
     batches = list(trainer.epoch_batches(0, CHUNK_BATCHES))  # the text ends first: the last batches are empty
     sizes = {"input": 8192}  # a run's padding only grows: FastText's chunk gets rows far past its own longest
@@ -168,7 +168,7 @@ def assert_same_updates(model, reference, *others):
 def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
     """Word2Vec's grid of input rows against the packed form, which the autodiff test above checks."""
     trainer = Word2Vec(mode=mode, batch_words=64, min_count=1)
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     grid = next(trainer.epoch_batches(0, CHUNK_BATCHES))
     examples, slot = np.nonzero(grid["input_update_weights"] > -1)  # every cell, weight 0 ones too
     grid = {k: v for k, v in grid.items() if k not in ("input_cells", "input_cell_weights")}  # CBOW's: grid only
@@ -182,7 +182,7 @@ def test_input_rows_as_a_grid_update_as_the_same_rows_packed(mode):
 def test_fasttext_pads_to_the_longest_batch_of_the_run_counted_ahead(mode):
     trainer = FastText(mode=mode, bucket=5000, **SMALL)
     trainer.sample = 1e-2  # subsampling on: each epoch keeps other words, so its batches differ
-    trainer.corpus = Corpus.build(planted_corpus(300), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(300), min_count=1, progress=False))
     trainer.build_model()  # the n-gram rows
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
     longest = max(len(batch["input_ids"]) for epoch in range(trainer.epochs)
@@ -197,7 +197,7 @@ def test_cbow_pads_its_listed_cells_to_a_bound_no_batch_of_the_run_passes(window
     trainer.sample = 0  # every word kept: the most cells
     planted = planted_corpus(300)
     long_sentences = [sum(planted[k:k + 30], []) for k in range(0, len(planted), 30)]  # few sentence edges
-    trainer.corpus = Corpus.build(long_sentences, min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(long_sentences, min_count=1, progress=False))
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
     cells = [len(batch["input_cells"]) for epoch in range(trainer.epochs)
              for batch in trainer.epoch_batches(epoch, steps)]
@@ -214,7 +214,7 @@ def test_cbow_pads_its_listed_cells_to_a_bound_no_batch_of_the_run_passes(window
 
 def test_fasttext_packs_the_rows_of_distinct_centre_words_once_and_that_changes_nothing():
     trainer = FastText(mode="skipgram", bucket=3000, batch_words=64, min_count=1)
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     model = trainer.build_model()
     rng = np.random.default_rng(0)
     centre = np.repeat(rng.integers(0, len(trainer.corpus), 32), 2).astype(np.int32)  # each word twice or more
@@ -235,7 +235,7 @@ def test_fasttext_packs_the_rows_of_distinct_centre_words_once_and_that_changes_
 
 def test_cbow_scatters_only_the_input_cells_that_hold_pairs_and_that_changes_nothing():
     trainer = Word2Vec(mode="cbow", batch_words=64, min_count=1)
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     listed = next(trainer.epoch_batches(0, CHUNK_BATCHES))
     np.testing.assert_array_equal(listed["input_cells"], np.flatnonzero(listed["input_update_weights"]))
     assert 0 < len(listed["input_cells"]) < listed["input_ids"].size  # reduced windows leave cells empty
@@ -264,7 +264,7 @@ def test_each_position_is_in_one_batch_and_a_batch_spreads_over_the_text(length,
 @pytest.mark.parametrize("sentences", [40, 300])
 def test_the_room_for_an_epoch_holds_every_epochs_kept_words_and_no_more_than_it_needs(sentences):
     trainer = Word2Vec(sample=1e-3, min_count=1)  # keeps about 40% of each word of the planted corpus
-    trainer.corpus = Corpus.build(planted_corpus(sentences), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(sentences), min_count=1, progress=False))
     kept = np.array([len(trainer.epoch_text(epoch)[1]) for epoch in range(300)])
     most = trainer.most_kept_words()
     assert kept.max() <= most < kept.mean() + 10 * kept.std()  # the spread measured, not assumed
@@ -277,7 +277,7 @@ def test_the_batches_come_without_tf_data_autotuning():
     from zoo.training import EpochCounter
 
     trainer = Word2Vec(**SMALL)
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     assert trainer.dataset(EpochCounter()).options().autotune.enabled is False
 
 
@@ -286,7 +286,7 @@ def test_the_dataset_signature_made_from_made_up_words_fits_the_real_chunks(trai
     from zoo.training import EpochCounter
 
     trainer = trainer()
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     trainer.model = trainer.build_model()  # FastText's n-gram rows
     signature = trainer.dataset(EpochCounter()).element_spec
     steps = trainer.steps_per_epoch() * CHUNK_BATCHES
@@ -299,7 +299,7 @@ def test_the_dataset_signature_made_from_made_up_words_fits_the_real_chunks(trai
 def test_with_window_1_and_no_subsampling_the_pairs_are_all_neighbours_within_sentences():
     corpus = Corpus.build([["a", "b", "c"], ["d", "a"], ["b"], ["c", "d", "a", "b"]], min_count=1, progress=False)
     trainer = Word2Vec(window=1, sample=0, batch_words=16, group=16, min_count=1)
-    trainer.corpus = corpus
+    trainer.set_corpus(corpus)
     batches = list(trainer.epoch_batches(0, trainer.steps_per_epoch() * CHUNK_BATCHES))
     pairs = sorted((corpus.words[b["input_ids"][e, 0]], corpus.words[b["positive_ids"][e, k]])
                    for b in batches for e, k in zip(*np.nonzero(b["positive_weights"])))
@@ -316,8 +316,8 @@ def test_an_interrupted_training_resumes_to_the_same_vectors(tmp_path):
 
     settings = dict(SMALL, epochs=4)
     with pytest.raises(KeyboardInterrupt):
-        Word2Vec(**settings).fit(planted_corpus(), checkpoint_dir=tmp_path / "backup", callbacks=[StopAfterSecondEpoch()],
-                                 verbose=0)
+        Word2Vec(**settings).fit(planted_corpus(), checkpoint_dir=tmp_path / "backup",
+                                 callbacks=[StopAfterSecondEpoch()], verbose=0)
     begun = []
 
     class Record(keras.callbacks.Callback):
@@ -356,7 +356,10 @@ def test_the_loss_is_reported_only_when_asked_and_its_computation_changes_nothin
 def test_save_and_load_round_trip(tmp_path, kind):
     trained = kind(**dict(SMALL, epochs=1)).fit(planted_corpus(200), verbose=0)
     loaded = type(trained).load(trained.save(tmp_path / "model"))
-    assert type(loaded) is type(trained) and loaded.settings == trained.settings
+    assert type(loaded) is type(trained)
+    # the learning rate the default rule gave is saved, so that a loaded trainer builds the same step
+    assert trained.settings["alpha"] is None and loaded.settings == {**trained.settings, "alpha": trained.alpha}
+    assert loaded.alpha == trained.alpha == Word2Vec.default_alpha("skipgram", trained.corpus.total_words)
     assert loaded.vectors.keys == trained.vectors.keys
     np.testing.assert_array_equal(loaded.vectors.matrix, trained.vectors.matrix)
     if isinstance(trained, FastText):
@@ -474,7 +477,7 @@ def test_the_signatures_show_the_new_names_only():
 @pytest.mark.parametrize("kind", [Word2Vec, lambda **kw: FastText(bucket=3000, **kw)], ids=["word2vec", "fasttext"])
 def test_settings_saved_under_the_old_names_still_load(tmp_path, kind):
     trainer = kind(**SMALL)
-    trainer.corpus = Corpus.build(planted_corpus(60), min_count=1, progress=False)
+    trainer.set_corpus(Corpus.build(planted_corpus(60), min_count=1, progress=False))
     trainer.model = trainer.build_model()
     folder = trainer.save(tmp_path / "model")
     settings = json.loads((folder / "settings.json").read_text())
@@ -484,5 +487,5 @@ def test_settings_saved_under_the_old_names_still_load(tmp_path, kind):
         warnings.simplefilter("always")
         loaded = type(trainer).load(folder)
     assert ours(caught) == []  # nothing the user could change: the file is read under the new names silently
-    assert loaded.settings == trainer.settings and loaded.output_dim == 24
+    assert loaded.settings == {**trainer.settings, "alpha": trainer.alpha} and loaded.output_dim == 24
     np.testing.assert_array_equal(loaded.vectors.matrix, trainer.vectors.matrix)

@@ -18,6 +18,7 @@ from zoo.training import training_callbacks
 
 SETTINGS = ("output_dim", "window", "x_max", "alpha", "epochs", "min_count", "learning_rate", "batch_size", "seed")
 SETTINGS_FILE, WEIGHTS_FILE, VECTORS_FILE = "glove.json", "model.weights.h5", "vectors.txt"
+CHUNK_BATCHES = 16  # batches a Keras step when GloVe.fit takes GloVeModel.train_chunk
 
 
 class GloVe:
@@ -59,6 +60,7 @@ class GloVe:
 
     RENAMED_ARGUMENTS = {"dim": "output_dim"}  # old name: new name (the old ones are accepted, with a warning)
     dim = renamed_attribute("dim", "output_dim")
+    CHUNKED_MAX_WORDS = 32_768  # GloVeModel.train_chunk up to this vocabulary (its table-sized update: see there)
 
     @renamed_arguments(**RENAMED_ARGUMENTS)
     def __init__(self, output_dim=100, window=10, x_max=100.0, alpha=0.75, epochs=25, min_count=5,
@@ -102,15 +104,22 @@ class GloVe:
                   f"co-occurrence counts (window {self.window})")
         self.words, self.counts = list(corpus.words), corpus.counts
         strategy = strategy or tf.distribute.get_strategy()
+        # No distribution strategy and a vocabulary small enough: chunks of batches a step, through XLA
+        # (GloVeModel.train_chunk); otherwise a batch a step (tf.unique in that step has no XLA kernel).
+        chunk = CHUNK_BATCHES if (strategy is tf.distribute.get_strategy() and not tf.distribute.has_strategy()
+                                  and len(corpus) <= self.CHUNKED_MAX_WORDS) else 0
         with strategy.scope():
             self.model = self.build_model()
-            self.model.compile(jit_compile=False)  # tf.unique in the step has no XLA kernel
+            self.model.compile(jit_compile=bool(chunk))
         if checkpoint_dir:
             checkpoint_dir = distribute.worker_folder(checkpoint_dir, strategy)
         epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
         steps = int(np.ceil(len(counts) / self.batch_size))
         counts = counts.astype(np.float32)
-        if distribute.is_parameter_server(strategy):
+        if chunk:
+            dataset = self.dataset(rows, cols, counts, epoch_counter, chunk=chunk)
+            steps = -(-steps // chunk)
+        elif distribute.is_parameter_server(strategy):
             def dataset():  # made by each worker: TensorFlow ops only
                 return self.tensor_dataset(rows, cols, counts)
         elif strategy.num_replicas_in_sync == 1:
@@ -135,7 +144,7 @@ class GloVe:
         model.build()
         return model
 
-    def dataset(self, rows, cols, counts, epoch_counter, pieces=1, taken=(0,)):
+    def dataset(self, rows, cols, counts, epoch_counter, pieces=1, taken=(0,), chunk=0):
         """The nonzero counts in batches, in a new random order each epoch.
 
         Each epoch's order is drawn from the seed and the epoch number, so that a resumed run sees the order the
@@ -147,12 +156,17 @@ class GloVe:
             epoch_counter: the zoo.training.EpochCounter of the fit; the stream starts at its epoch.
             pieces, taken: each batch is cut into `pieces` nearly equal pieces, and those numbered in `taken` are
                 yielded, one after another (a strategy's replicas each take a piece). Default: the whole batch.
+            chunk: yield chunks of this many batches instead, stacked (GloVeModel.train_chunk), with "weights": an
+                epoch's last batch is padded to `batch_size` with counts of weight 0, its last chunk has the batches
+                that are left. Default 0: batches.
 
         Returns:
-            A tf.data.Dataset of {"rows", "cols", "counts"} batches of `batch_size` (or their pieces), over all
-            remaining epochs.
+            A tf.data.Dataset of {"rows", "cols", "counts"} batches of `batch_size` (or their pieces, or chunks),
+            over all remaining epochs.
         """
         size = self.batch_size
+        if chunk:
+            return self._chunk_dataset(rows, cols, counts, epoch_counter, chunk)
 
         def generate():  # one stream over all epochs: fit draws `steps` batches an epoch from one iterator
             for epoch in range(epoch_counter.epoch, self.epochs):
@@ -167,6 +181,28 @@ class GloVe:
         signature = {"rows": tf.TensorSpec((None,), tf.int32), "cols": tf.TensorSpec((None,), tf.int32),
                      "counts": tf.TensorSpec((None,), tf.float32)}
         return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
+
+    def _chunk_dataset(self, rows, cols, counts, epoch_counter, chunk):
+        """`dataset`'s batches (the same order) stacked `chunk` at a time."""
+        size = self.batch_size
+
+        def generate():
+            for epoch in range(epoch_counter.epoch, self.epochs):
+                order = np.random.default_rng([self.seed, epoch]).permutation(len(counts))
+                padded = -(-len(order) // size) * size
+                weights = np.zeros(padded, np.float32)
+                weights[:len(order)] = 1.0
+                columns = {"rows": np.zeros(padded, np.int32), "cols": np.zeros(padded, np.int32),
+                           "counts": np.ones(padded, np.float32), "weights": weights}
+                for name, values in (("rows", rows), ("cols", cols), ("counts", counts)):
+                    columns[name][:len(order)] = values[order]
+                for start in range(0, padded, chunk * size):
+                    yield {name: values[start:start + chunk * size].reshape(-1, size)
+                           for name, values in columns.items()}
+
+        signature = {name: tf.TensorSpec((None, size), tf.float32 if name in ("counts", "weights") else tf.int32)
+                     for name in ("rows", "cols", "counts", "weights")}
+        return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
 
     def tensor_dataset(self, rows, cols, counts):
         """One epoch of the nonzero counts in batches, shuffled by tf.data (`dataset`'s batches are drawn by numpy

@@ -145,7 +145,10 @@ class GloVeModel(keras.Model):
 
     # === Training ===
     def train_step(self, batch):
-        """One AdaGrad step on the rows `batch` touches; returns {"loss": the running mean over the epoch}."""
+        """One AdaGrad step on the rows `batch` touches, or a chunk's steps (2-D arrays: see `train_chunk`);
+        returns {"loss": the running mean over the epoch}."""
+        if len(batch["rows"].shape) == 2:
+            return self.train_chunk(batch)
         rows, cols = batch["rows"], batch["cols"]
         counts = tf.cast(batch["counts"], self.compute_dtype)
         # embedding_lookup rather than gather: on a table split over parameter servers it reads only these rows
@@ -164,6 +167,53 @@ class GloVeModel(keras.Model):
         self._adagrad(self.word_embedding.embeddings, self.word_accumulator, rows, word_steps)
         self._adagrad(self.context_embedding.embeddings, self.context_accumulator, cols, context_steps)
         self.loss_tracker.update_state(0.5 * weighted * difference)
+        return {"loss": self.loss_tracker.result()}
+
+    def train_chunk(self, chunk):
+        """The steps of a chunk of batches, one after another in the graph, each `train_step`'s update on one batch.
+
+        The tables go through a loop as tensors and are assigned once, and a row's summed steps are summed into a
+        table-sized array (a segment sum over the vocabulary) rather than over the batch's distinct rows: the step
+        then has no tf.unique, so XLA compiles it (`compile(jit_compile=True)`). The table-sized AdaGrad update
+        costs vocabulary x output_dim a batch; GloVe.fit takes this path while the vocabulary is at most
+        GloVe.CHUNKED_MAX_WORDS (measured: BENCHMARKS.md).
+
+        Args:
+            chunk: {"rows", "cols", "counts", "weights"}, (K, B) each: K batches of B counts; a padding count has
+                weight 0 (and count 1), and moves nothing.
+
+        Returns:
+            {"loss": the running mean over the epoch of the real counts' loss}.
+        """
+        vocabulary, dim = self.vocabulary, self.output_dim
+
+        def step(k, word, context, word_accumulator, context_accumulator, total):
+            rows, cols, counts = chunk["rows"][k], chunk["cols"][k], tf.cast(chunk["counts"][k], self.compute_dtype)
+            words, contexts = tf.gather(word, rows), tf.gather(context, cols)
+            difference = self.predict_log_counts(words, contexts) - tf.math.log(counts)
+            weighted = chunk["weights"][k] * glove_weighting(counts, self.x_max, self.alpha) * difference
+            steps = self.learning_rate * weighted[:, None]
+            ones = tf.ones_like(steps)
+            word_steps = tf.math.unsorted_segment_sum(steps * tf.concat([contexts[:, :dim], ones], 1), rows, vocabulary)
+            context_steps = tf.math.unsorted_segment_sum(steps * tf.concat([words[:, :dim], ones], 1), cols,
+                                                         vocabulary)
+            word_accumulator += tf.square(word_steps)
+            context_accumulator += tf.square(context_steps)
+            return (k + 1, word - word_steps / tf.sqrt(word_accumulator),
+                    context - context_steps / tf.sqrt(context_accumulator), word_accumulator, context_accumulator,
+                    total + tf.reduce_sum(0.5 * weighted * difference))
+
+        word_table, context_table = self.word_embedding.embeddings, self.context_embedding.embeddings
+        start = (tf.constant(0), word_table.value, context_table.value, self.word_accumulator.value,
+                 self.context_accumulator.value, tf.constant(0.0))
+        _, word, context, word_accumulator, context_accumulator, total = tf.while_loop(
+            lambda k, *_: k < tf.shape(chunk["rows"])[0], step, start)
+        for variable, value in ((word_table, word), (context_table, context),
+                                (self.word_accumulator, word_accumulator),
+                                (self.context_accumulator, context_accumulator)):
+            variable.assign(value)
+        real = tf.reduce_sum(chunk["weights"])
+        self.loss_tracker.update_state(total / tf.maximum(real, 1.0), sample_weight=real)
         return {"loss": self.loss_tracker.result()}
 
     @staticmethod

@@ -45,7 +45,8 @@ class Word2Vec:
         min_count: words occurring fewer times in the corpus are dropped before windows are formed. Default 5.
         sample: the subsampling threshold of frequent words (gensim's formula); 0 keeps every word. Default 1e-3.
         epochs: passes over the corpus. Default 5.
-        alpha: the initial learning rate. Default None: word2vec.c's, 0.025 for skip-gram and 0.05 for CBOW.
+        alpha: the initial learning rate. Default None: `default_alpha`'s rule for the corpus, which rises from
+            word2vec.c's rates (0.025 skip-gram, 0.05 CBOW) on large corpora to 0.2 on small ones.
         min_alpha: the learning rate at the end of the run. Default 1e-4.
         batch_words: centre words updated at once, a multiple of `group`. Default 512.
         group: consecutive centre words that share their noise words. Default 16.
@@ -73,6 +74,10 @@ class Word2Vec:
     dim = renamed_attribute("dim", "output_dim")
 
     PLAIN_STEP_MAX_ALPHA = 0.05  # the plain summed step learns up to here (measured: BENCHMARKS.md)
+    # The default learning rate's rule (see `default_alpha`; measured: BENCHMARKS.md, "Learning rates").
+    BASE_ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # word2vec.c's defaults, for large corpora
+    BASE_ALPHA_WORDS = 40_000_000  # training words (corpus words x epochs) from which the base rate is the best
+    MAX_ALPHA = 0.2  # the highest rate measured to help, on the smallest corpus
 
     @renamed_arguments(**RENAMED_ARGUMENTS)
     def __init__(self, mode="skipgram", output_dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
@@ -87,9 +92,7 @@ class Word2Vec:
                          "min_count": min_count, "sample": sample, "epochs": epochs, "alpha": alpha,
                          "min_alpha": min_alpha, "batch_words": batch_words, "group": group,
                          "shared_negatives": shared_negatives, "compute_loss": compute_loss, "seed": seed}
-        # word2vec.c's defaults (gensim takes 0.025 for both): with batched updates CBOW learns less at 0.025
-        # than at 0.05.
-        self.alpha = alpha if alpha is not None else (0.025 if mode == "skipgram" else 0.05)
+        self.alpha = alpha  # None until `fit` knows the corpus (`default_alpha`)
         if batch_words % group:
             raise ValueError(f"batch_words ({batch_words}) must be a multiple of group ({group})")
         self.min_alpha, self.batch_words = min_alpha, batch_words
@@ -112,7 +115,7 @@ class Word2Vec:
         Returns:
             self, trained: `vectors` gives the word vectors, `model` is the NegativeSamplingModel.
         """
-        self.corpus = corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0)
+        self.set_corpus(corpus if isinstance(corpus, Corpus) else Corpus.build(corpus, self.min_count, verbose > 0))
         self.model = self.build_model()
         self.model.compile(jit_compile=True)  # the step through XLA (see NegativeSamplingModel)
         epoch_counter, callbacks = training_callbacks(checkpoint_dir, callbacks)
@@ -120,6 +123,34 @@ class Word2Vec:
         self.model.fit(dataset, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch(), callbacks=callbacks,
                        shuffle=False, verbose=verbose)
         return self
+
+    def set_corpus(self, corpus):
+        """Takes the built zoo.static.Corpus `corpus` as the training text, and sets `alpha` for it where the
+        trainer was made with alpha=None (`default_alpha`)."""
+        self.corpus = corpus
+        if self.settings["alpha"] is None:
+            self.alpha = self.default_alpha(self.mode, corpus.total_words * self.epochs)
+
+    @classmethod
+    def default_alpha(cls, mode, training_words):
+        """The default initial learning rate: word2vec.c's for a large corpus, higher for a smaller one.
+
+        The rule: BASE_ALPHA[mode] x sqrt(BASE_ALPHA_WORDS / training_words), kept within [BASE_ALPHA[mode],
+        MAX_ALPHA], where training_words is the corpus' words (kept at min_count) times the epochs. word2vec.c's
+        rates (0.025 skip-gram, 0.05 CBOW) were chosen on corpora of hundreds of millions of words; with fewer
+        words to learn from, fewer and larger steps learn more. Fitted on the shipped corpus (470,000 words x 5
+        epochs: best rates 0.1 skip-gram and FastText, 0.2 CBOW; the rule gives 0.103, 0.103 and 0.2) and the Lee
+        corpus alone (51,000 words: 0.2 for all three), and checked on the VADER review sentences (BENCHMARKS.md).
+
+        Args:
+            mode: "skipgram" or "cbow" (FastText's modes too).
+            training_words: the words of a run, corpus words x epochs.
+
+        Returns:
+            The learning rate, a float.
+        """
+        base = cls.BASE_ALPHA[mode]
+        return float(np.clip(base * np.sqrt(cls.BASE_ALPHA_WORDS / max(training_words, 1)), base, cls.MAX_ALPHA))
 
     def build_model(self):
         """The NegativeSamplingModel for `self.corpus`: one input and one output row per word, untrained."""
@@ -129,8 +160,9 @@ class Word2Vec:
                                      name=f"word2vec_{self.mode}")
 
     def sequential_scaling(self):
-        """Whether the step scales input rows as sequential SGD (skip-gram above PLAIN_STEP_MAX_ALPHA)."""
-        return self.mode == "skipgram" and self.alpha > self.PLAIN_STEP_MAX_ALPHA
+        """Whether the step scales input rows as sequential SGD (skip-gram above PLAIN_STEP_MAX_ALPHA). A trainer
+        saved before the default rule (its `alpha` None) trained at 0.025 without it."""
+        return self.mode == "skipgram" and self.alpha is not None and self.alpha > self.PLAIN_STEP_MAX_ALPHA
 
     def steps_per_epoch(self):
         """The Keras steps of an epoch (each a chunk of CHUNK_BATCHES batches): room for `most_kept_words`."""
@@ -378,7 +410,10 @@ class Word2Vec:
             The folder, as a Path.
         """
         def write(temporary):
-            (temporary / "settings.json").write_text(json.dumps({"class": type(self).__name__, **self.settings}))
+            # The learning rate used (the default rule's, where `alpha` was None): a loaded trainer builds the
+            # same step.
+            settings = {"class": type(self).__name__, **self.settings, "alpha": self.alpha}
+            (temporary / "settings.json").write_text(json.dumps(settings))
             (temporary / "words.txt").write_text("".join(f"{w}\t{n}\n" for w, n in
                                                           zip(self.corpus.words, self.corpus.counts)), "utf-8")
             np.savez(temporary / "weights.npz", input_vectors=self.model.input_vectors.numpy(),
