@@ -10,7 +10,11 @@ Expected: Spearman x 100 of cosine against gold 82.03 for the default model (MTE
       input token embeddings); the exports pass `zoo check`: text -> embedding (needs TF Text ops), and
       the TF-Hub BERT pattern: text -> token ids (preprocessing) + token ids -> embedding (core ops only).
 
+With `--precision bfloat16` (a CPU with AVX-512 BF16 or AMX) the matrix products run in bfloat16, in encode and
+in the exports' graphs: 82.04 on STS-B test, about 1.3-1.45x the sentences/s (BENCHMARKS.md).
+
     zoo run sentence_embeddings [--preset all-minilm-l6-v2|FOLDER] [--pooling mean] [--split test] [--limit N]
+        [--precision float32|bfloat16]
 """
 
 import argparse
@@ -21,6 +25,7 @@ from zoo.contextual.encoder_exports import export_preprocessing_and_encoder, exp
 from zoo.contextual.presets import DEFAULT_PRESET
 from zoo.data import load_stsb
 from zoo.evaluate.sentence_similarity import sts_spearman
+from zoo.precision import PRECISIONS
 from zoo.recipes import HelpFormatter, Recipe, add_output_flags
 from zoo.serving import check
 
@@ -50,6 +55,9 @@ def parse_args(argv=None):
     parser.add_argument("--tfds", help="a prepared TFDS data set instead, e.g. glue/stsb (its test has no gold)")
     parser.add_argument("--limit", type=int, help="evaluate on the first N pairs only (a quick run)")
     parser.add_argument("--batch-size", type=int, default=32, help="sentences a batch")
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+                        help="the matrix products' precision in encode and in the exports (bfloat16: a CPU with "
+                             "AVX-512 BF16 or AMX; zoo check reports what an export computes at)")
     add_output_flags(parser, training=False)
     parser.add_argument("--name", default="sentence_embeddings", help="export name")
     return parser.parse_args(argv)
@@ -59,10 +67,11 @@ def main(argv=None):
     args = parse_args(argv)
 
     # 1. The encoder: backbone, tokenizer and settings from the preset's own files.
-    encoder = TextEncoder.from_preset(args.preset, pooling=args.pooling, sequence_length=args.sequence_length)
+    encoder = TextEncoder.from_preset(args.preset, pooling=args.pooling, sequence_length=args.sequence_length,
+                                      precision=args.precision)
     print(f"1. encoder {args.preset}: {encoder.backbone.count_params():,} parameters, {encoder.pooling} pooling, "
           f"{'normalised, ' if encoder.normalize else ''}{encoder.output_dim}-d, "
-          f"at most {encoder.sequence_length} tokens")
+          f"at most {encoder.sequence_length} tokens, {encoder.precision}")
 
     # 2. STS-B: Spearman of cosine against the human scores.
     pairs = load_stsb(args.split, path=args.stsb_file, tfds_name=args.tfds)[: args.limit]

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from zoo.contextual import fused_bert
+from zoo.precision import BFLOAT16_CPU_FLAGS, cpu_flags
 
 
 def tiny_bert(num_layers, num_heads, hidden_dim, seed=3):
@@ -62,3 +63,33 @@ def test_only_the_structure_written_out_is_claimed():
     pre_norm = tiny_bert(1, 2, 8)
     pre_norm.transformer_layers[0].normalize_first = True
     assert not fused_bert.supports(pre_norm)
+
+
+needs_bfloat16_cpu = pytest.mark.skipif(not cpu_flags() & set(BFLOAT16_CPU_FLAGS),
+                                        reason="bfloat16 precision needs a CPU with AVX-512 BF16 or AMX")
+
+
+@needs_bfloat16_cpu
+@pytest.mark.parametrize("num_layers,num_heads,hidden_dim", [(1, 1, 8), (3, 4, 16)])
+def test_bfloat16_products_stay_within_bfloat16_rounding_of_float32(num_layers, num_heads, hidden_dim):
+    backbone = tiny_bert(num_layers, num_heads, hidden_dim)
+    batch = features([7, 3, 1], 7)
+    full = fused_bert.sequence_output(backbone, batch).numpy()
+    reduced = fused_bert.sequence_output(backbone, batch, "bfloat16")
+    assert reduced.dtype == tf.float32
+    difference = np.abs(reduced.numpy() - full)
+    cosine = (reduced.numpy() * full).sum(-1) / np.linalg.norm(full, axis=-1) / np.linalg.norm(reduced, axis=-1)
+    assert 0 < difference.max() < 1e-3 and cosine.min() > 0.9999  # rounded (not equal), and only by rounding
+
+
+@needs_bfloat16_cpu
+def test_every_matrix_product_of_a_bfloat16_pass_takes_bfloat16():
+    backbone = tiny_bert(2, 2, 8)
+    batch = features([4, 3], 4)
+    products = {"MatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum"}
+    for precision, dtype in (("float32", tf.float32), ("bfloat16", tf.bfloat16)):
+        graph = tf.function(lambda f: fused_bert.sequence_output(backbone, f, precision)).get_concrete_function(
+            {k: tf.TensorSpec([None, None], tf.int32) for k in batch}).graph
+        found = [op for op in graph.get_operations() if op.type in products]
+        assert len(found) == 2 * 6  # a layer: the projections, scores, context, output, two feed-forward
+        assert {op.inputs[0].dtype for op in found} == {dtype}

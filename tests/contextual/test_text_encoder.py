@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tests.contextual.tiny_models import tiny_bert_encoder, tiny_gpt2_encoder
 from zoo.errors import ZooInputError
+from zoo.precision import BFLOAT16_CPU_FLAGS, cpu_flags
 
 SENTENCES = ["the quick brown fox", "hello world !", "", "a", "the fox . the fox . the fox . the fox", "cafe"]
 
@@ -204,3 +205,49 @@ def test_unknown_presets_say_what_was_looked_for(tmp_path):
         TextEncoder.from_preset(str(tmp_path))
     with pytest.raises(ZooInputError, match="no such preset folder"):
         TextEncoder.from_preset(str(tmp_path / "missing"))
+
+
+# === Precision ===
+needs_bfloat16_cpu = pytest.mark.skipif(not cpu_flags() & set(BFLOAT16_CPU_FLAGS),
+                                        reason="bfloat16 precision needs a CPU with AVX-512 BF16 or AMX")
+
+
+@needs_bfloat16_cpu
+def test_a_bfloat16_encoder_shares_the_weights_and_stays_within_rounding(bert):
+    reduced = bert.with_precision("bfloat16")
+    assert reduced.precision == "bfloat16" and bert.precision == "float32" and reduced.backbone is bert.backbone
+    full, rounded = bert.encode(SENTENCES), reduced.encode(SENTENCES)
+    assert 0 < np.abs(full - rounded).max() < 1e-3
+    assert ((full * rounded).sum(1)).min() > 0.9999  # unit vectors: the cosine
+    np.testing.assert_allclose(reduced(tf.constant(SENTENCES)).numpy(), rounded, atol=1e-6)  # calls as encode
+
+
+@needs_bfloat16_cpu
+def test_the_precision_is_saved_and_exported(bert, tmp_path):
+    import keras
+
+    from zoo.contextual.encoder_exports import export_preprocessing_and_encoder, export_text_encoder
+    from zoo.serving import check
+
+    reduced = bert.with_precision("bfloat16")
+    reduced.save(tmp_path / "encoder.keras")
+    loaded = keras.saving.load_model(tmp_path / "encoder.keras")
+    assert loaded.precision == "bfloat16"
+    np.testing.assert_allclose(loaded.encode(SENTENCES), reduced.encode(SENTENCES), atol=1e-6)
+    exports = [export_text_encoder(reduced, "tiny_bf16", SENTENCES, root=tmp_path),
+               *export_preprocessing_and_encoder(reduced, "tiny_bf16", SENTENCES, root=tmp_path),
+               export_text_encoder(bert, "tiny_fp32", SENTENCES, root=tmp_path)]
+    reports = [check(path) for path in exports]
+    assert [r.precision for r in reports] == ["bfloat16", "none", "bfloat16", "float32"]  # preprocessing: none
+    assert "precision: bfloat16 (matrix products: " in reports[0].summary()
+    assert "  precision:" not in reports[1].summary()
+    served = tf.saved_model.load(str(exports[0])).signatures["serving_default"](text=tf.constant(SENTENCES))
+    np.testing.assert_allclose(served["embedding"].numpy(), reduced.encode(SENTENCES), atol=1e-5)
+
+
+def test_an_unknown_precision_or_one_the_backbone_cannot_take_is_refused(bert, gpt2):
+    with pytest.raises(ZooInputError, match="precision 'int4'"):
+        bert.with_precision("int4")
+    if cpu_flags() & set(BFLOAT16_CPU_FLAGS):
+        with pytest.raises(ZooInputError, match="fused BERT pass, which GPT2Backbone does not take"):
+            gpt2.with_precision("bfloat16")

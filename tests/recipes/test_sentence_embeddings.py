@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tests.serving.export_loaders import check_every_loader
+from zoo.precision import BFLOAT16_CPU_FLAGS, cpu_flags
 from zoo.recipes import sentence_embeddings
 
 pytestmark = pytest.mark.slow
@@ -62,3 +63,18 @@ def test_every_loader_serves_each_export(run, export, capsys):
         preprocessing = tf.saved_model.load(result["exports"][1]).signatures["serving_default"]
         inputs = {name: value.numpy()[:2] for name, value in preprocessing(text=tf.constant(TEXTS[:2])).items()}
     check_every_loader(result["exports"][export], inputs, capsys)
+
+
+@pytest.mark.skipif(not cpu_flags() & set(BFLOAT16_CPU_FLAGS),
+                    reason="bfloat16 precision needs a CPU with AVX-512 BF16 or AMX")
+def test_bfloat16_scores_as_float32_and_its_exports_compute_in_bfloat16(run, tmp_path, minilm):
+    from zoo.serving import check
+
+    result, _ = run
+    reduced = sentence_embeddings.main(["--limit", "200", "--precision", "bfloat16", "--export-dir", str(tmp_path)])
+    assert abs(reduced["value"] - result["value"]) < 0.2, (reduced["value"], result["value"])
+    text, preprocessing, ids = (check(path) for path in reduced["exports"])
+    assert (text.precision, preprocessing.precision, ids.precision) == ("bfloat16", "none", "bfloat16")
+    served = tf.saved_model.load(reduced["exports"][0]).signatures["serving_default"](text=tf.constant(TEXTS))
+    cosine = (served["embedding"].numpy() * minilm.encode(TEXTS)).sum(1)  # unit vectors
+    assert cosine.min() > 0.999

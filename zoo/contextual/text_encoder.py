@@ -17,6 +17,7 @@ from zoo.contextual import fused_bert, presets
 from zoo.deprecation import renamed_arguments, renamed_attribute
 from zoo.errors import ZooInputError
 from zoo.pooling import TokenPooling
+from zoo.precision import check_precision
 from zoo.shape_buckets import bucketed_length
 
 # Each text is cut to sequence_length x this many bytes before it is tokenised. The first sequence_length tokens
@@ -49,6 +50,9 @@ class TextEncoder(keras.Model):
         normalize: L2-normalise the sentence vectors (cosine similarity = dot product). Default True.
         sequence_length: most tokens per text, special tokens included; longer texts are truncated at the end
             (as sentence-transformers and Hugging Face tokenizers do). Default 256.
+        precision: the inference pass' matrix products: "float32" (default) or "bfloat16" (a BERT backbone,
+            through `fused_bert`, on a CPU with AVX-512 BF16 or AMX: see zoo/precision.py). `encode`, calls and
+            exports all compute at it; training (`training=True`) stays float32.
         **kwargs: `keras.Model` arguments; `name` defaults to "text_encoder".
 
     The width of the vectors is `output_dim`, the backbone's hidden size (`dim` is its former name, deprecated).
@@ -66,7 +70,8 @@ class TextEncoder(keras.Model):
     ```
     """
 
-    def __init__(self, backbone, tokenizer, pooling="mean", normalize=True, sequence_length=256, **kwargs):
+    def __init__(self, backbone, tokenizer, pooling="mean", normalize=True, sequence_length=256,
+                 precision="float32", **kwargs):
         name = kwargs.pop("name", "text_encoder")
         # === Layers ===
         self.backbone = backbone
@@ -87,27 +92,39 @@ class TextEncoder(keras.Model):
         super().__init__(name=name, **kwargs)
         self.built = True  # every weight exists once the backbone does (what lets `keras.saving` load them)
         self.fused = fused_bert.supports(backbone)  # inference through fused_bert: fewer ops, the same vectors
+        check_precision(precision)
+        if precision != "float32" and not self.fused:
+            raise ZooInputError(f"precision {precision!r} runs through zoo's fused BERT pass, which "
+                                f"{type(backbone).__name__} does not take: use precision 'float32'")
 
         # === Config ===
         self.pooling = pooling
         self.normalize = normalize
         self.sequence_length = int(sequence_length)
+        self.precision = precision
         self.output_dim = int(embedding.shape[-1])
 
     dim = renamed_attribute("dim", "output_dim")
 
     @classmethod
-    def from_preset(cls, preset=presets.DEFAULT_PRESET, pooling=None, normalize=None, sequence_length=None):
+    def from_preset(cls, preset=presets.DEFAULT_PRESET, pooling=None, normalize=None, sequence_length=None,
+                    precision="float32"):
         """A zoo name, a KerasHub preset folder or name, or a Hugging Face-format folder (see `presets`).
 
         `pooling`, `normalize` and `sequence_length` default to what the preset's files say (a sentence-
         transformers folder: its pooling, Normalize module and max_seq_length), else mean/last-token pooling,
-        normalised, the backbone's longest sequence.
+        normalised, the backbone's longest sequence. `precision`: see the class.
         """
         parts = presets.load_parts(preset, sequence_length)
         return cls(parts.backbone, parts.tokenizer, pooling=pooling or parts.pooling,
                    normalize=parts.normalize if normalize is None else normalize,
-                   sequence_length=parts.sequence_length)
+                   sequence_length=parts.sequence_length, precision=precision)
+
+    def with_precision(self, precision):
+        """This encoder at another precision: a new TextEncoder over the same backbone and tokenizer (their
+        weights shared, not copied)."""
+        return type(self)(self.backbone, self.tokenizer, pooling=self.pooling, normalize=self.normalize,
+                          sequence_length=self.sequence_length, precision=precision, name=self.name)
 
     @property
     def special_ids(self):
@@ -181,7 +198,7 @@ class TextEncoder(keras.Model):
         KerasHub BERT, else the Keras model (the same vectors: tested)."""
         if not self.fused:
             return self.token_id_encoder(features, training=False)
-        token_vectors = fused_bert.sequence_output(self.backbone, features)
+        token_vectors = fused_bert.sequence_output(self.backbone, features, self.precision)
         embedding = self.token_pooling(token_vectors, features["padding_mask"])
         return embedding if self.unit_normalization is None else self.unit_normalization(embedding)
 
@@ -298,7 +315,7 @@ class TextEncoder(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "pooling": self.pooling, "normalize": self.normalize,
-                "sequence_length": self.sequence_length,
+                "sequence_length": self.sequence_length, "precision": self.precision,
                 "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "tokenizer": keras.saving.serialize_keras_object(self.tokenizer)}
 

@@ -33,6 +33,15 @@ class CheckReport:
     runs: list
     ops: dict
     size_bytes: int
+    matrix_products: dict = None  # {dtype: count} of the graph's MatMul, BatchMatMul and Einsum ops
+
+    @property
+    def precision(self):
+        """The precision of the export's matrix products: "float32", "bfloat16"..., or "mixed: a, b" (most
+        frequent first); "none" for a graph without any."""
+        counts = self.matrix_products or {}
+        names = sorted(counts, key=lambda name: -counts[name])
+        return names[0] if len(names) == 1 else ("mixed: " + ", ".join(names) if names else "none")
 
     @property
     def needs_tensorflow_text(self):
@@ -50,6 +59,9 @@ class CheckReport:
                      + (f"{len(text_ops)} from tensorflow_text ({', '.join(text_ops)}): needs a model server that "
                         "links TF Text ops (the stock tensorflow/serving images do)" if text_ops
                         else "all core TensorFlow: runs on any TF Serving"))
+        if self.matrix_products:
+            lines.append(f"  precision: {self.precision} (matrix products: "
+                         + ", ".join(f"{n} {dtype}" for dtype, n in sorted(self.matrix_products.items())) + ")")
         lines.append(f"  size: {self.size_bytes / 1e6:.2f} MB")
         return "\n".join(lines)
 
@@ -158,4 +170,5 @@ def check(path, timeout=600):
     report = _CheckingProcess.check(path, timeout)
     if not report["ok"]:
         raise CheckFailed(f"{path}: not servable: {report['reason']}")
-    return CheckReport(path, report["signatures"], report["runs"], report["ops"], folder_bytes(path))
+    return CheckReport(path, report["signatures"], report["runs"], report["ops"], folder_bytes(path),
+                       report.get("matrix_products", {}))

@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.core.framework import op_def_pb2, tensor_pb2
+from tensorflow.core.framework import op_def_pb2, tensor_pb2, types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 from tensorflow.python.framework import op_def_registry
 
@@ -250,6 +250,24 @@ def used_ops(meta_graph):
     return {node.op for node in nodes} - functions
 
 
+MATRIX_PRODUCT_OPS = {"MatMul": "T", "BatchMatMul": "T", "BatchMatMulV2": "T", "BatchMatMulV3": "Ta", "Einsum": "T"}
+
+
+def matrix_product_dtypes(meta_graph):
+    """{dtype name: count} of the graph's matrix products (MatMul, BatchMatMul*, Einsum), by their input type: the
+    precision the export computes its heavy part at, read from what it runs."""
+    nodes = list(meta_graph.graph_def.node)
+    nodes += [node for f in meta_graph.graph_def.library.function for node in f.node_def]
+    counts = {}
+    for node in nodes:
+        attribute = MATRIX_PRODUCT_OPS.get(node.op)
+        if attribute and attribute in node.attr:
+            name = types_pb2.DataType.Name(node.attr[attribute].type).removeprefix("DT_").lower()
+            name = {"float": "float32", "double": "float64", "half": "float16"}.get(name, name)
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
 def describe(array):
     return {"dtype": str(array.dtype) if array.dtype != object else "string", "shape": list(array.shape)}
 
@@ -271,6 +289,7 @@ def probe(export_dir, warmup_path, core_ops, api):
     text = {op for op in ops - core if op_def_registry.get(op) is not None}  # tensorflow_text is imported by now
     unknown = ops - core - text
     report["ops"] = {"total": len(ops), "tensorflow_text": sorted(text), "unknown": sorted(unknown)}
+    report["matrix_products"] = matrix_product_dtypes(serve[0])
     if unknown:
         report["reason"] = f"ops neither TensorFlow nor TF Text registers: {', '.join(sorted(unknown))}"
         return report
