@@ -71,6 +71,7 @@ def parse_args():
     parser.add_argument("--frontier", action="store_true",
                         help="instead: each algorithm over --rates, zoo and gensim, one seed, and each's best rate")
     parser.add_argument("--rates", default="0.025,0.05,0.1,0.2", help="the learning rates of --frontier")
+    parser.add_argument("--frontier-seeds", type=int, default=1, help="--frontier's seeds a setting (means)")
     parser.add_argument("--trainers", default="gensim,fasttext,zoo",
                         help="--frontier's trainers: gensim, fasttext (the official C++ tool, from "
                              ".benchmark-packages) and zoo ('default' in --rates: each one's own default rate)")
@@ -156,7 +157,8 @@ def train_official(algorithm, text_file, bucket, alpha=None, packages=None):
 
 
 def frontier(args, corpus, sentences, words):
-    """Each algorithm at each learning rate with each trainer (seed 1), all decaying linearly to (about) 0; zoo's
+    """Each algorithm at each learning rate with each trainer (the means of seeds 1..--frontier-seeds), all decaying
+    linearly to (about) 0; zoo's
     step scales its rows as sequential SGD above Word2Vec.PLAIN_STEP_MAX_ALPHA. Prints a table, each trainer's best
     rate by the mean of the three word-pair Spearmans, and issue 24's goals at the best settings."""
     trainers = args.trainers.split(",")
@@ -169,17 +171,21 @@ def frontier(args, corpus, sentences, words):
     for algorithm in [a for a in args.algorithms.split(",") if a != "glove"]:
         for rate in rates:
             for trainer in trainers:
-                if trainer == "gensim":
-                    vectors, seconds = train_gensim(algorithm, sentences, 1, args.bucket, rate)
-                elif trainer == "fasttext":
-                    vectors, seconds = train_official(algorithm, text_file, args.bucket, rate,
-                                                      args.benchmark_packages)
-                else:
-                    vectors, seconds = train_zoo(algorithm, corpus, 1, args.bucket, args.batch_words, rate)
-                rows.append({"algorithm": algorithm, "rate": vectors.learning_rate,
-                             "default": rate is None, "trainer": trainer, "speed": words / seconds,
-                             **quality(vectors)})
-                print(f"  {algorithm} {rows[-1]['rate']:g} {trainer}: {words / seconds:,.0f} words/s", flush=True)
+                runs = []
+                for seed in range(1, args.frontier_seeds + 1):  # official fastText takes no seed: runs again
+                    if trainer == "gensim":
+                        vectors, seconds = train_gensim(algorithm, sentences, seed, args.bucket, rate)
+                    elif trainer == "fasttext":
+                        vectors, seconds = train_official(algorithm, text_file, args.bucket, rate,
+                                                          args.benchmark_packages)
+                    else:
+                        vectors, seconds = train_zoo(algorithm, corpus, seed, args.bucket, args.batch_words, rate)
+                    runs.append({"speed": words / seconds, **quality(vectors)})
+                    print(f"  {algorithm} {vectors.learning_rate:g} {trainer} seed {seed}: {words / seconds:,.0f} "
+                          "words/s", flush=True)
+                rows.append({"algorithm": algorithm, "rate": vectors.learning_rate, "default": rate is None,
+                             "trainer": trainer, **{key: float(np.mean([run[key] for run in runs]))
+                                                    for key in runs[0]}})
     if text_file:
         text_file.unlink()
         text_file.parent.rmdir()
