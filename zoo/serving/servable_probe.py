@@ -243,11 +243,15 @@ class LoadedSavedModel:
 
 
 # === The check ===
+def graph_nodes(meta_graph):
+    """Every node of the graph, its functions' nodes included."""
+    nodes = list(meta_graph.graph_def.node)
+    return nodes + [node for f in meta_graph.graph_def.library.function for node in f.node_def]
+
+
 def used_ops(meta_graph):
     functions = {f.signature.name for f in meta_graph.graph_def.library.function}
-    nodes = list(meta_graph.graph_def.node)
-    nodes += [node for f in meta_graph.graph_def.library.function for node in f.node_def]
-    return {node.op for node in nodes} - functions
+    return {node.op for node in graph_nodes(meta_graph)} - functions
 
 
 MATRIX_PRODUCT_OPS = {"MatMul": "T", "BatchMatMul": "T", "BatchMatMulV2": "T", "BatchMatMulV3": "Ta", "Einsum": "T"}
@@ -256,10 +260,8 @@ MATRIX_PRODUCT_OPS = {"MatMul": "T", "BatchMatMul": "T", "BatchMatMulV2": "T", "
 def matrix_product_dtypes(meta_graph):
     """{dtype name: count} of the graph's matrix products (MatMul, BatchMatMul*, Einsum), by their input type: the
     precision the export computes its heavy part at, read from what it runs."""
-    nodes = list(meta_graph.graph_def.node)
-    nodes += [node for f in meta_graph.graph_def.library.function for node in f.node_def]
     counts = {}
-    for node in nodes:
+    for node in graph_nodes(meta_graph):
         attribute = MATRIX_PRODUCT_OPS.get(node.op)
         if attribute and attribute in node.attr:
             name = types_pb2.DataType.Name(node.attr[attribute].type).removeprefix("DT_").lower()

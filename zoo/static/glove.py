@@ -171,7 +171,7 @@ class GloVe:
 
         def generate():  # one stream over all epochs: fit draws `steps` batches an epoch from one iterator
             for epoch in range(epoch_counter.epoch, self.epochs):
-                order = np.random.default_rng([self.seed, epoch]).permutation(len(counts))
+                order = self._epoch_order(epoch, len(counts))
                 epoch_rows, epoch_cols, epoch_counts = rows[order], cols[order], counts[order]
                 for start in range(0, len(order), size):
                     cuts = np.linspace(start, min(start + size, len(order)), pieces + 1).astype(int)
@@ -190,7 +190,7 @@ class GloVe:
 
         def generate():
             for epoch in range(epoch_counter.epoch, self.epochs):
-                order = np.random.default_rng([self.seed, epoch]).permutation(len(counts))
+                order = self._epoch_order(epoch, len(counts))
                 padded = -(-len(order) // size) * size
                 weights = np.zeros(padded, np.float32)
                 weights[:len(order)] = 1.0
@@ -206,6 +206,11 @@ class GloVe:
                      for name in ("rows", "cols", "counts", "weights")}
         return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2).with_options(
             self._dataset_options())
+
+    def _epoch_order(self, epoch, count):
+        """The order of the `count` nonzero counts in `epoch`, drawn from the seed and the epoch number (the same
+        for batches and chunks, and for a resumed run)."""
+        return np.random.default_rng([self.seed, epoch]).permutation(count)
 
     def _dataset_options(self):
         """tf.data options, autotuning off unless DATA_AUTOTUNE: deleting an iterator whose autotune thread sleeps

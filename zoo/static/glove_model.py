@@ -154,12 +154,7 @@ class GloVeModel(keras.Model):
         # embedding_lookup rather than gather: on a table split over parameter servers it reads only these rows
         words = tf.nn.embedding_lookup(self.word_embedding.embeddings.value, rows)  # (B, output_dim + 1)
         contexts = tf.nn.embedding_lookup(self.context_embedding.embeddings.value, cols)
-        difference = self.predict_log_counts(words, contexts) - tf.math.log(counts)
-        weighted = glove_weighting(counts, self.x_max, self.alpha) * difference  # d loss / d prediction
-        step = self.learning_rate * weighted[:, None]  # eta g, as glove.c scales the gradient before AdaGrad
-        ones = tf.ones_like(step)  # d prediction / d bias
-        word_steps = step * tf.concat([contexts[:, :self.output_dim], ones], axis=1)
-        context_steps = step * tf.concat([words[:, :self.output_dim], ones], axis=1)
+        difference, weighted, word_steps, context_steps = self._pair_steps(words, contexts, counts)
         replica = tf.distribute.get_replica_context()
         if replica is not None and replica.num_replicas_in_sync > 1:  # every replica takes the whole batch's steps
             rows, cols, word_steps, context_steps = (_all_gather(replica, value) for value in
@@ -168,6 +163,19 @@ class GloVeModel(keras.Model):
         self._adagrad(self.context_embedding.embeddings, self.context_accumulator, cols, context_steps)
         self.loss_tracker.update_state(0.5 * weighted * difference)
         return {"loss": self.loss_tracker.result()}
+
+    def _pair_steps(self, words, contexts, counts, weights=None):
+        """Each pair's AdaGrad inputs from its rows (vector and bias): (prediction - log x, the loss' derivative
+        f(x) (prediction - log x), the word rows' steps, the context rows' steps), the steps (B, output_dim + 1)
+        eta g before they are summed by row. `weights`: 0 for a padding pair, which then moves nothing."""
+        difference = self.predict_log_counts(words, contexts) - tf.math.log(counts)
+        weighted = glove_weighting(counts, self.x_max, self.alpha) * difference  # d loss / d prediction
+        if weights is not None:
+            weighted *= weights
+        step = self.learning_rate * weighted[:, None]  # eta g, as glove.c scales the gradient before AdaGrad
+        ones = tf.ones_like(step)  # d prediction / d bias
+        return (difference, weighted, step * tf.concat([contexts[:, :self.output_dim], ones], axis=1),
+                step * tf.concat([words[:, :self.output_dim], ones], axis=1))
 
     def train_chunk(self, chunk):
         """The steps of a chunk of batches, one after another in the graph, each `train_step`'s update on one batch.
@@ -185,18 +193,12 @@ class GloVeModel(keras.Model):
         Returns:
             {"loss": the running mean over the epoch of the real counts' loss}.
         """
-        vocabulary, dim = self.vocabulary, self.output_dim
-
         def step(k, word, context, word_accumulator, context_accumulator, total):
             rows, cols, counts = chunk["rows"][k], chunk["cols"][k], tf.cast(chunk["counts"][k], self.compute_dtype)
-            words, contexts = tf.gather(word, rows), tf.gather(context, cols)
-            difference = self.predict_log_counts(words, contexts) - tf.math.log(counts)
-            weighted = chunk["weights"][k] * glove_weighting(counts, self.x_max, self.alpha) * difference
-            steps = self.learning_rate * weighted[:, None]
-            ones = tf.ones_like(steps)
-            word_steps = tf.math.unsorted_segment_sum(steps * tf.concat([contexts[:, :dim], ones], 1), rows, vocabulary)
-            context_steps = tf.math.unsorted_segment_sum(steps * tf.concat([words[:, :dim], ones], 1), cols,
-                                                         vocabulary)
+            difference, weighted, word_steps, context_steps = self._pair_steps(
+                tf.gather(word, rows), tf.gather(context, cols), counts, chunk["weights"][k])
+            word_steps = tf.math.unsorted_segment_sum(word_steps, rows, self.vocabulary)
+            context_steps = tf.math.unsorted_segment_sum(context_steps, cols, self.vocabulary)
             word_accumulator += tf.square(word_steps)
             context_accumulator += tf.square(context_steps)
             return (k + 1, word - word_steps / tf.sqrt(word_accumulator),
