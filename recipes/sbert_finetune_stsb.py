@@ -26,7 +26,7 @@ from zoo.contextual.sentence_finetuning import LOSSES
 from zoo.data import load_stsb
 from zoo.data.stsb import read_stsb_file
 from zoo.evaluate.sentence_similarity import sts_spearman
-from zoo.precision import PRECISIONS, check_precision
+from zoo.precision import TRAINING_PRECISIONS, check_precision
 from zoo.recipes import HelpFormatter, Recipe, add_output_flags, checkpoint_dir
 from zoo.serving import check
 from zoo.tables import print_table
@@ -55,7 +55,7 @@ def parse_args(argv=None):
     parser.add_argument("--learning-rate", type=float, default=2e-5, help="AdamW's peak learning rate")
     parser.add_argument("--warmup-ratio", type=float, default=0.1, help="share of the steps that warm up")
     parser.add_argument("--seed", type=int, default=42, help="shuffle and dropout seed")
-    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+    parser.add_argument("--precision", choices=TRAINING_PRECISIONS, default="float32",
                         help="the training steps' precision: bfloat16 needs a CPU with AVX-512 BF16 or AMX "
                              "(about 1.4x the pairs a second; evaluation and export stay float32)")
     for split in ("train", "dev", "test"):
@@ -89,7 +89,7 @@ def training_rows(pairs, loss):
 def main(argv=None):
     args = parse_args(argv)
     distribute.require_strategy(args.strategy, ("default",), "sbert_finetune_stsb", distribute.NOT_WIRED)
-    check_precision(args.precision)  # before minutes of work: bfloat16 on a CPU without it is refused
+    check_precision(args.precision, TRAINING_PRECISIONS)  # before minutes of work: refuses bfloat16 on CPUs without it
 
     # 1. Data: train, dev and test pairs (a score outside 0-5 or a missing column names its file and line).
     train, dev, test = (load_pairs(split, getattr(args, f"{split}_file"), limit)

@@ -11,10 +11,13 @@ Expected: Spearman x 100 of cosine against gold 82.03 for the default model (MTE
       the TF-Hub BERT pattern: text -> token ids (preprocessing) + token ids -> embedding (core ops only).
 
 With `--precision bfloat16` (a CPU with AVX-512 BF16 or AMX) the matrix products run in bfloat16, in encode and
-in the exports' graphs: 82.04 on STS-B test, about 1.3-1.45x the sentences/s (BENCHMARKS.md).
+in the exports' graphs: 82.04 on STS-B test, about 1.3-1.45x the sentences/s (BENCHMARKS.md). With `--precision
+int8` (a CPU with VNNI or AMX) the dense products run in int8 on oneDNN's quantized kernel, quantised from the
+weights after a calibration pass over 256 STS-B train sentences (zoo/contextual/int8_products.py): 82.06 on STS-B
+test, minimum cosine to float32 0.988, about 1.35x float32's sentences/s.
 
     zoo run sentence_embeddings [--preset all-minilm-l6-v2|FOLDER] [--pooling mean] [--split test] [--limit N]
-        [--precision float32|bfloat16]
+        [--precision float32|bfloat16|int8]
 """
 
 import argparse
@@ -57,7 +60,7 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=32, help="sentences a batch")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="the matrix products' precision in encode and in the exports (bfloat16: a CPU with "
-                             "AVX-512 BF16 or AMX; zoo check reports what an export computes at)")
+                             "AVX-512 BF16 or AMX; int8: VNNI or AMX; zoo check reports what an export computes at)")
     add_output_flags(parser, training=False)
     parser.add_argument("--name", default="sentence_embeddings", help="export name")
     return parser.parse_args(argv)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.keras_contract import check_keras_contract
+from zoo.precision import INT8_CPU_FLAGS, cpu_flags
 
 TEXTS = np.array(["the quick brown fox", "hello world", "", "a cafe!"], dtype=object)
 WORDS = ["the", "quick", "brown", "fox", "hello", "world"]
@@ -87,6 +88,13 @@ TEXT_LAYERS = [text_embedding, rnn_encoder, static_text_encoder, static_text_enc
 @pytest.mark.parametrize("make", TEXT_LAYERS, ids=lambda make: make.__name__)
 def test_a_text_layer_saves_reloads_and_exports_inside_a_model(make, tmp_path):
     check_keras_contract(make(), text_input(), TEXTS, tmp_path)
+
+
+@pytest.mark.skipif(not cpu_flags() & set(INT8_CPU_FLAGS),
+                    reason="int8 precision needs a CPU with VNNI or AMX")
+def test_an_int8_bert_encoder_saves_reloads_and_exports_inside_a_model(tmp_path):
+    check_keras_contract(bert_encoder().with_precision("int8", calibration_sentences=list(TEXTS)), text_input(), TEXTS,
+                         tmp_path)
 
 
 def test_the_vectors_embedding_layer(tmp_path):

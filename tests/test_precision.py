@@ -26,9 +26,11 @@ def test_a_missing_cpuinfo_means_no_flags(tmp_path):
 
 
 def test_an_unknown_precision_is_refused_with_the_choices():
-    with pytest.raises(ZooInputError, match="'float16': expected one of float32, bfloat16"):
+    with pytest.raises(ZooInputError, match="'float16': expected one of float32, bfloat16, int8"):
         precision.check_precision("float16")
     precision.check_precision("float32")
+    with pytest.raises(ZooInputError, match="'int8': expected one of float32, bfloat16$"):  # training takes no int8
+        precision.check_precision("int8", precision.TRAINING_PRECISIONS)
 
 
 def test_the_rewrite_is_on_inside_the_block_only():

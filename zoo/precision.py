@@ -1,4 +1,5 @@
-"""Reduced precision on the CPU: TensorFlow's oneDNN bfloat16 rewrite, and whether this CPU runs it natively.
+"""Reduced precision on the CPU: TensorFlow's oneDNN bfloat16 rewrite, and whether this CPU runs bfloat16 or int8
+natively (the int8 products themselves: zoo/contextual/int8_products.py).
 
 The rewrite (grappler's `auto_mixed_precision_onednn_bfloat16`) turns a graph's matmuls, convolutions and the ops
 between them to bfloat16 when the graph is optimised, that is when a `tf.function` is first run for an input
@@ -14,8 +15,10 @@ import tensorflow as tf
 
 from zoo.errors import ZooInputError
 
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16", "int8")  # of inference; int8 quantises a trained model
+TRAINING_PRECISIONS = ("float32", "bfloat16")
 BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # as /proc/cpuinfo names them
+INT8_CPU_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")  # int8 products that oneDNN runs without saturating
 REWRITE = "auto_mixed_precision_onednn_bfloat16"
 
 
@@ -37,11 +40,24 @@ def require_bfloat16_cpu(cpuinfo="/proc/cpuinfo"):
                             f"({cpuinfo} lists neither): use precision 'float32'")
 
 
-def check_precision(precision):
-    if precision not in PRECISIONS:
-        raise ZooInputError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+def require_int8_cpu(cpuinfo="/proc/cpuinfo"):
+    """Raises ZooInputError unless this CPU has VNNI (AVX-512 or AVX) or AMX int8, and TensorFlow has its oneDNN
+    kernels on. Without VNNI oneDNN's uint8 x int8 products go through 16-bit sums that saturate."""
+    if not cpu_flags(cpuinfo) & set(INT8_CPU_FLAGS):
+        raise ZooInputError(f"precision 'int8' needs a CPU with {' or '.join(INT8_CPU_FLAGS)} "
+                            f"({cpuinfo} lists none): use precision 'float32' or 'bfloat16'")
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in ("0", "false"):
+        raise ZooInputError("precision 'int8' runs on TensorFlow's oneDNN kernels, which TF_ENABLE_ONEDNN_OPTS=0 "
+                            "turns off: unset it")
+
+
+def check_precision(precision, choices=PRECISIONS):
+    if precision not in choices:
+        raise ZooInputError(f"precision {precision!r}: expected one of {', '.join(choices)}")
     if precision == "bfloat16":
         require_bfloat16_cpu()
+    if precision == "int8":
+        require_int8_cpu()
 
 
 def onednn_bfloat16_enabled():

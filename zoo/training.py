@@ -13,7 +13,7 @@ from pathlib import Path
 
 import keras
 
-from zoo.precision import check_precision, onednn_bfloat16_enabled, set_onednn_bfloat16
+from zoo.precision import TRAINING_PRECISIONS, check_precision, onednn_bfloat16_enabled, set_onednn_bfloat16
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
@@ -207,7 +207,7 @@ class BFloat16Steps(keras.callbacks.Callback):
 
     def __init__(self, precision="bfloat16"):
         super().__init__()
-        check_precision(precision)
+        check_precision(precision, TRAINING_PRECISIONS)
         self.enabled = precision == "bfloat16"
         self._was = False
 

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tests.contextual.tiny_models import tiny_bert_encoder, tiny_gpt2_encoder
 from zoo.errors import ZooInputError
-from zoo.precision import BFLOAT16_CPU_FLAGS, cpu_flags
+from zoo.precision import BFLOAT16_CPU_FLAGS, INT8_CPU_FLAGS, cpu_flags
 
 SENTENCES = ["the quick brown fox", "hello world !", "", "a", "the fox . the fox . the fox . the fox", "cafe"]
 
@@ -245,9 +245,44 @@ def test_the_precision_is_saved_and_exported(bert, tmp_path):
     np.testing.assert_allclose(served["embedding"].numpy(), reduced.encode(SENTENCES), atol=1e-5)
 
 
+needs_int8_cpu = pytest.mark.skipif(not cpu_flags() & set(INT8_CPU_FLAGS),
+                                    reason="int8 precision needs a CPU with AVX-512 VNNI, AVX-VNNI or AMX")
+
+
+@needs_int8_cpu
+def test_an_int8_encoder_is_calibrated_saved_and_exported_with_its_precision(bert, tmp_path):
+    import keras
+
+    from zoo.contextual.encoder_exports import export_text_encoder
+    from zoo.serving import check
+
+    reduced = bert.with_precision("int8", calibration_sentences=SENTENCES * 3)
+    assert reduced.precision == "int8" and bert.int8_products is None and reduced.backbone is bert.backbone
+    full, rounded = bert.encode(SENTENCES), reduced.encode(SENTENCES)
+    assert 0 < np.abs(full - rounded).max() and (full * rounded).sum(1).min() > 0.99  # unit vectors: the cosine
+    called = reduced(tf.constant(SENTENCES)).numpy()  # padded otherwise: a rounding may fall the other way
+    assert (called * rounded).sum(1).min() > 0.9999
+    with pytest.raises(ZooInputError, match="XLA has no kernel for the int8"):
+        reduced.encode(SENTENCES, jit_compile=True)
+
+    reduced.save(tmp_path / "encoder.keras")
+    loaded = keras.saving.load_model(tmp_path / "encoder.keras")
+    assert loaded.precision == "int8"
+    np.testing.assert_array_equal(loaded.encode(SENTENCES), rounded)  # the saved int8 weights, not recalibrated
+    report = check(export_text_encoder(reduced, "tiny_int8", SENTENCES, root=tmp_path))
+    assert report.matrix_products["int8"] == 2 * report.matrix_products["bfloat16" if cpu_flags() & set(
+        BFLOAT16_CPU_FLAGS) else "float32"]  # a layer: four dense products in int8, the attention's two not
+    assert report.precision.startswith("mixed: int8")
+    served = tf.saved_model.load(str(report.path)).signatures["serving_default"](text=tf.constant(SENTENCES))
+    assert (served["embedding"].numpy() * rounded).sum(1).min() > 0.9999
+
+
 def test_an_unknown_precision_or_one_the_backbone_cannot_take_is_refused(bert, gpt2):
     with pytest.raises(ZooInputError, match="precision 'int4'"):
         bert.with_precision("int4")
     if cpu_flags() & set(BFLOAT16_CPU_FLAGS):
         with pytest.raises(ZooInputError, match="fused BERT pass, which GPT2Backbone does not take"):
             gpt2.with_precision("bfloat16")
+    if cpu_flags() & set(INT8_CPU_FLAGS):
+        with pytest.raises(ZooInputError, match="fused BERT pass, which GPT2Backbone does not take"):
+            gpt2.with_precision("int8")

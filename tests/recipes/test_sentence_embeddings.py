@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tests.serving.export_loaders import check_every_loader
-from zoo.precision import BFLOAT16_CPU_FLAGS, cpu_flags
+from zoo.precision import BFLOAT16_CPU_FLAGS, INT8_CPU_FLAGS, cpu_flags
 from zoo.recipes import sentence_embeddings
 
 pytestmark = pytest.mark.slow
@@ -78,3 +78,18 @@ def test_bfloat16_scores_as_float32_and_its_exports_compute_in_bfloat16(run, tmp
     served = tf.saved_model.load(reduced["exports"][0]).signatures["serving_default"](text=tf.constant(TEXTS))
     cosine = (served["embedding"].numpy() * minilm.encode(TEXTS)).sum(1)  # unit vectors
     assert cosine.min() > 0.999
+
+
+@pytest.mark.skipif(not cpu_flags() & set(INT8_CPU_FLAGS), reason="int8 precision needs a CPU with VNNI or AMX")
+def test_int8_scores_as_float32_and_its_exports_compute_in_int8(run, tmp_path, minilm):
+    from zoo.serving import check
+
+    result, _ = run
+    reduced = sentence_embeddings.main(["--limit", "200", "--precision", "int8", "--export-dir", str(tmp_path)])
+    assert abs(reduced["value"] - result["value"]) < 0.3, (reduced["value"], result["value"])
+    text, preprocessing, ids = (check(path) for path in reduced["exports"])
+    assert text.precision.startswith("mixed: int8") and ids.precision == text.precision
+    assert preprocessing.precision == "none"
+    served = tf.saved_model.load(reduced["exports"][0]).signatures["serving_default"](text=tf.constant(TEXTS))
+    cosine = (served["embedding"].numpy() * minilm.encode(TEXTS)).sum(1)  # unit vectors
+    assert cosine.min() > 0.95

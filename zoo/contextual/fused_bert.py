@@ -18,7 +18,8 @@ in float32: embeddings, residual sums, layer norms, softmax, GELU and pooling. T
 an export computes at the precision it was made with, on any TensorFlow (TF Serving included) that has
 bfloat16 CPU kernels; no session option or graph rewrite is needed where it is served. Measured on
 all-MiniLM-L6-v2 (BENCHMARKS.md): 1.3-1.45x float32's sentences/s on a CPU with AVX-512 BF16, minimum cosine to
-the float32 vectors 0.9999 over 2,000 STS-B sentences, STS-B test 82.04 against 82.03.
+the float32 vectors 0.9999 over 2,000 STS-B sentences, STS-B test 82.04 against 82.03. int8: the dense products
+go through `zoo.contextual.int8_products.Int8Products` (passed as `products`), the attention's in bfloat16.
 """
 
 import tensorflow as tf
@@ -52,8 +53,29 @@ def _matmul(x, y, dtype, transpose_b=False):
     return tf.cast(tf.matmul(tf.cast(x, dtype), tf.cast(y, dtype), transpose_b=transpose_b), tf.float32)
 
 
-def _dense(x, layer, dtype):
-    return tf.nn.bias_add(_matmul(x, layer.kernel, dtype), layer.bias)
+class FloatProducts:
+    """The dense products of a layer at float32 or bfloat16 (both operands cast, the product back in float32)."""
+
+    def __init__(self, dtype):
+        self.dtype = self.attention_dtype = dtype
+
+    def dense(self, x, index, name, weights):
+        """x @ kernel + bias of product `name` ("qkv", "attention_output", "intermediate" or "output") of layer
+        `index`; `weights()` gives that (kernel, bias) from the backbone's variables."""
+        kernel, bias = weights()
+        return tf.nn.bias_add(_matmul(x, kernel, self.dtype), bias)
+
+
+def product_weights(layer, hidden_dim):
+    """{product name: () -> (kernel, bias)} of one BERT layer, the kernels as 2-D matrices."""
+    attention = layer._self_attention_layer
+    heads, head_dim = attention._query_dense.kernel.shape[1:]
+    output = attention._output_dense
+    return {"qkv": lambda: _fused_projection(attention, hidden_dim),
+            "attention_output": lambda: (tf.reshape(output.kernel, [heads * head_dim, hidden_dim]), output.bias),
+            "intermediate": lambda: (layer._feedforward_intermediate_dense.kernel,
+                                     layer._feedforward_intermediate_dense.bias),
+            "output": lambda: (layer._feedforward_output_dense.kernel, layer._feedforward_output_dense.bias)}
 
 
 def _fused_projection(attention, hidden_dim):
@@ -63,32 +85,34 @@ def _fused_projection(attention, hidden_dim):
     parts = [(attention._query_dense, scale), (attention._key_dense, 1.0), (attention._value_dense, 1.0)]
     kernel = tf.concat([tf.reshape(dense.kernel, [hidden_dim, heads * head_dim]) * s for dense, s in parts], 1)
     bias = tf.concat([tf.reshape(dense.bias, [heads * head_dim]) * s for dense, s in parts], 0)
-    return kernel, bias, heads, head_dim
+    return kernel, bias
 
 
-def _transformer_layer(x, mask_bias, layer, batch, steps, hidden_dim, dtype):
-    """One post-norm BERT layer on (batch x steps, hidden) rows, its matrix products in `dtype`."""
-    attention = layer._self_attention_layer
-    kernel, bias, heads, head_dim = _fused_projection(attention, hidden_dim)
-    qkv = tf.reshape(tf.nn.bias_add(_matmul(x, kernel, dtype), bias), [batch, steps, 3, heads, head_dim])
-    qkv = tf.cast(qkv, dtype)  # the attention's products take them in `dtype`: cast once, before the transpose
+def _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products):
+    """One post-norm BERT layer on (batch x steps, hidden) rows, its dense products through `products`, the
+    attention's products in `products.attention_dtype`."""
+    heads, head_dim = layer._self_attention_layer._query_dense.kernel.shape[1:]
+    weights = product_weights(layer, hidden_dim)
+    dtype = products.attention_dtype
+    qkv = products.dense(x, index, "qkv", weights["qkv"])
+    qkv = tf.cast(tf.reshape(qkv, [batch, steps, 3, heads, head_dim]), dtype)  # cast once, before the transpose
     query, key, value = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4]))  # each (batch, heads, steps, head_dim)
     scores = _matmul(query, key, dtype, transpose_b=True) + mask_bias
     context = _matmul(tf.nn.softmax(scores), value, dtype)
     context = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [-1, heads * head_dim])
-    output = attention._output_dense
-    attended = tf.nn.bias_add(_matmul(context, tf.reshape(output.kernel, [heads * head_dim, hidden_dim]), dtype),
-                              output.bias)
+    attended = products.dense(context, index, "attention_output", weights["attention_output"])
     x = _layer_norm(x + attended, layer._self_attention_layer_norm)
-    hidden = tf.nn.gelu(_dense(x, layer._feedforward_intermediate_dense, dtype), approximate=True)
-    return _layer_norm(x + _dense(hidden, layer._feedforward_output_dense, dtype), layer._feedforward_layer_norm)
+    hidden = tf.nn.gelu(products.dense(x, index, "intermediate", weights["intermediate"]), approximate=True)
+    output = products.dense(hidden, index, "output", weights["output"])
+    return _layer_norm(x + output, layer._feedforward_layer_norm)
 
 
-def sequence_output(backbone, features, precision="float32"):
+def sequence_output(backbone, features, precision="float32", products=None):
     """(batch, steps, hidden) token vectors of `features` (token_ids, padding_mask, segment_ids), as
     `backbone(features)["sequence_output"]` gives them in inference; `precision`: "float32" or "bfloat16", the
-    matrix products' (see above). float32 out either way."""
-    dtype = COMPUTE_DTYPES[precision]
+    matrix products' (see above). float32 out either way. `products`: what computes the dense products instead
+    (`zoo.contextual.int8_products.Int8Products`, or a recorder of their inputs); `precision` is then unused."""
+    products = products or FloatProducts(COMPUTE_DTYPES[precision])
     token_ids = tf.convert_to_tensor(features["token_ids"])
     batch, steps = tf.shape(token_ids)[0], tf.shape(token_ids)[1]
     hidden_dim = backbone.hidden_dim
@@ -100,6 +124,6 @@ def sequence_output(backbone, features, precision="float32"):
     x = tf.reshape(_layer_norm(x, backbone.embeddings_layer_norm), [-1, hidden_dim])
     padding = tf.cast(features["padding_mask"], x.dtype)
     mask_bias = (1.0 - padding)[:, None, None, :] * MASKED_SCORE  # (batch, 1, 1, steps): keys only, as KerasHub
-    for layer in backbone.transformer_layers:
-        x = _transformer_layer(x, mask_bias, layer, batch, steps, hidden_dim, dtype)
+    for index, layer in enumerate(backbone.transformer_layers):
+        x = _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products)
     return tf.reshape(x, [batch, steps, hidden_dim])

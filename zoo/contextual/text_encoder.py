@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.contextual import fused_bert, presets
+from zoo.contextual.int8_products import Int8Products
 from zoo.deprecation import renamed_arguments, renamed_attribute
 from zoo.errors import ZooInputError
 from zoo.pooling import TokenPooling
@@ -50,9 +51,14 @@ class TextEncoder(keras.Model):
         normalize: L2-normalise the sentence vectors (cosine similarity = dot product). Default True.
         sequence_length: most tokens per text, special tokens included; longer texts are truncated at the end
             (as sentence-transformers and Hugging Face tokenizers do). Default 256.
-        precision: the inference pass' matrix products: "float32" (default) or "bfloat16" (a BERT backbone,
-            through `fused_bert`, on a CPU with AVX-512 BF16 or AMX: see zoo/precision.py). `encode`, calls and
-            exports all compute at it; training (`training=True`) stays float32.
+        precision: the inference pass' matrix products: "float32" (default), "bfloat16" (a BERT backbone,
+            through `fused_bert`, on a CPU with AVX-512 BF16 or AMX: see zoo/precision.py) or "int8" (the dense
+            products quantised from the backbone's weights as they are now, on a CPU with VNNI or AMX: see
+            zoo/contextual/int8_products.py). `encode`, calls and exports all compute at it; training
+            (`training=True`) stays float32 (quantise again after training: `with_precision("int8")`).
+        calibration_sentences: int8 only: the sentences whose activations set the quantisation's smoothing;
+            None (default) takes the first 256 distinct sentences of the shipped STS-B train split. An empty
+            list quantises nothing: the int8 weights are then zeros until saved ones are loaded (`from_config`).
         **kwargs: `keras.Model` arguments; `name` defaults to "text_encoder".
 
     The width of the vectors is `output_dim`, the backbone's hidden size (`dim` is its former name, deprecated).
@@ -71,7 +77,7 @@ class TextEncoder(keras.Model):
     """
 
     def __init__(self, backbone, tokenizer, pooling="mean", normalize=True, sequence_length=256,
-                 precision="float32", **kwargs):
+                 precision="float32", calibration_sentences=None, **kwargs):
         name = kwargs.pop("name", "text_encoder")
         # === Layers ===
         self.backbone = backbone
@@ -103,28 +109,41 @@ class TextEncoder(keras.Model):
         self.sequence_length = int(sequence_length)
         self.precision = precision
         self.output_dim = int(embedding.shape[-1])
+        self.int8_products = self._int8_products(calibration_sentences) if precision == "int8" else None
+
+    def _int8_products(self, calibration_sentences):
+        if calibration_sentences is None:
+            calibration_sentences = default_calibration_sentences()
+        if not len(calibration_sentences):
+            return Int8Products(self.backbone.num_layers, self.backbone.hidden_dim, self.backbone.intermediate_dim,
+                                name="int8_products")
+        ids = self._ragged_ids(list(calibration_sentences))
+        batches = (self.pack(ids[start:start + 32]) for start in range(0, len(calibration_sentences), 32))
+        return Int8Products.from_backbone(self.backbone, batches)
 
     dim = renamed_attribute("dim", "output_dim")
 
     @classmethod
     def from_preset(cls, preset=presets.DEFAULT_PRESET, pooling=None, normalize=None, sequence_length=None,
-                    precision="float32"):
+                    precision="float32", calibration_sentences=None):
         """A zoo name, a KerasHub preset folder or name, or a Hugging Face-format folder (see `presets`).
 
         `pooling`, `normalize` and `sequence_length` default to what the preset's files say (a sentence-
         transformers folder: its pooling, Normalize module and max_seq_length), else mean/last-token pooling,
-        normalised, the backbone's longest sequence. `precision`: see the class.
+        normalised, the backbone's longest sequence. `precision`, `calibration_sentences`: see the class.
         """
         parts = presets.load_parts(preset, sequence_length)
         return cls(parts.backbone, parts.tokenizer, pooling=pooling or parts.pooling,
                    normalize=parts.normalize if normalize is None else normalize,
-                   sequence_length=parts.sequence_length, precision=precision)
+                   sequence_length=parts.sequence_length, precision=precision,
+                   calibration_sentences=calibration_sentences)
 
-    def with_precision(self, precision):
+    def with_precision(self, precision, calibration_sentences=None):
         """This encoder at another precision: a new TextEncoder over the same backbone and tokenizer (their
-        weights shared, not copied)."""
+        weights shared, not copied; at int8, quantised from the backbone's weights as they are now)."""
         return type(self)(self.backbone, self.tokenizer, pooling=self.pooling, normalize=self.normalize,
-                          sequence_length=self.sequence_length, precision=precision, name=self.name)
+                          sequence_length=self.sequence_length, precision=precision,
+                          calibration_sentences=calibration_sentences, name=self.name)
 
     @property
     def special_ids(self):
@@ -198,7 +217,7 @@ class TextEncoder(keras.Model):
         KerasHub BERT, else the Keras model (the same vectors: tested)."""
         if not self.fused:
             return self.token_id_encoder(features, training=False)
-        token_vectors = fused_bert.sequence_output(self.backbone, features, self.precision)
+        token_vectors = fused_bert.sequence_output(self.backbone, features, self.precision, self.int8_products)
         embedding = self.token_pooling(token_vectors, features["padding_mask"])
         return embedding if self.unit_normalization is None else self.unit_normalization(embedding)
 
@@ -238,6 +257,9 @@ class TextEncoder(keras.Model):
             return vectors[0] if one else vectors
         if output_value != "sentence_embedding":
             raise ZooInputError(f"output_value={output_value!r}: choose 'sentence_embedding' or 'token_embeddings'")
+        if jit_compile and self.precision == "int8":
+            raise ZooInputError("jit_compile=True: XLA has no kernel for the int8 matrix product; leave it off "
+                                "at precision 'int8'")
         output = self._sentence_vectors(sentences, batch_size, show_progress_bar, jit_compile, concurrent_batches)
         if normalize_embeddings:
             output /= np.maximum(np.linalg.norm(output, axis=1, keepdims=True), 1e-12)
@@ -322,9 +344,17 @@ class TextEncoder(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        config["calibration_sentences"] = ()  # int8: the saved weights are loaded next
         config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         config["tokenizer"] = keras.saving.deserialize_keras_object(config["tokenizer"])
         return cls(**config)
+
+
+def default_calibration_sentences(count=256):
+    """The first `count` distinct sentences of STS-B train (shipped; not the test split that scores encoders)."""
+    from zoo.data import load_stsb
+
+    return list(dict.fromkeys(s for pair in load_stsb("train") for s in pair[:2]))[:count]
 
 
 def special_token_ids(backbone, tokenizer):

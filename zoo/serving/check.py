@@ -62,6 +62,9 @@ class CheckReport:
         if self.matrix_products:
             lines.append(f"  precision: {self.precision} (matrix products: "
                          + ", ".join(f"{n} {dtype}" for dtype, n in sorted(self.matrix_products.items())) + ")")
+        if "int8" in (self.matrix_products or {}):
+            lines.append("  int8 products: need TensorFlow's oneDNN kernels where served (an x86 build with oneDNN, as "
+                         "the pip wheels are; TF_ENABLE_ONEDNN_OPTS not 0)")
         lines.append(f"  size: {self.size_bytes / 1e6:.2f} MB")
         return "\n".join(lines)
 

@@ -255,18 +255,26 @@ def used_ops(meta_graph):
 
 
 MATRIX_PRODUCT_OPS = {"MatMul": "T", "BatchMatMul": "T", "BatchMatMulV2": "T", "BatchMatMulV3": "Ta", "Einsum": "T"}
+# oneDNN's quantized products (uint8 or int8 inputs, int32 sums): counted as "int8" whatever their outputs
+QUANTIZED_PRODUCT_OPS = {"QuantizedMatMul", "QuantizedMatMulWithBias", "QuantizedMatMulWithBiasAndRelu",
+                         "QuantizedMatMulWithBiasAndReluAndRequantize", "QuantizedMatMulWithBiasAndRequantize",
+                         "QuantizedMatMulWithBiasAndDequantize"}
 
 
 def matrix_product_dtypes(meta_graph):
-    """{dtype name: count} of the graph's matrix products (MatMul, BatchMatMul*, Einsum), by their input type: the
-    precision the export computes its heavy part at, read from what it runs."""
+    """{dtype name: count} of the graph's matrix products (MatMul, BatchMatMul*, Einsum, and the quantized ones as
+    "int8"), by their input type: the precision the export computes its heavy part at, read from what it runs."""
     counts = {}
     for node in graph_nodes(meta_graph):
         attribute = MATRIX_PRODUCT_OPS.get(node.op)
-        if attribute and attribute in node.attr:
+        if node.op in QUANTIZED_PRODUCT_OPS:
+            name = "int8"
+        elif attribute and attribute in node.attr:
             name = types_pb2.DataType.Name(node.attr[attribute].type).removeprefix("DT_").lower()
             name = {"float": "float32", "double": "float64", "half": "float16"}.get(name, name)
-            counts[name] = counts.get(name, 0) + 1
+        else:
+            continue
+        counts[name] = counts.get(name, 0) + 1
     return counts
 
 
