@@ -57,7 +57,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=42, help="shuffle and dropout seed")
     parser.add_argument("--precision", choices=TRAINING_PRECISIONS, default="float32",
                         help="the training steps' precision: bfloat16 needs a CPU with AVX-512 BF16 or AMX "
-                             "(about 1.4x the pairs a second; evaluation and export stay float32)")
+                             "(about 1.3x the pairs a second; evaluation and export stay float32)")
     for split in ("train", "dev", "test"):
         parser.add_argument(f"--{split}-file", help=f"STS-B format {split} pairs of yours (default: the shipped ones)")
     parser.add_argument("--limit", type=int, help="train on the first N pairs only (a quick run)")

@@ -93,3 +93,31 @@ def test_every_matrix_product_of_a_bfloat16_pass_takes_bfloat16():
         found = [op for op in graph.get_operations() if op.type in products]
         assert len(found) == 2 * 6  # a layer: the projections, scores, context, output, two feed-forward
         assert {op.inputs[0].dtype for op in found} == {dtype}
+
+
+@pytest.mark.parametrize("num_layers,num_heads,hidden_dim", [(1, 1, 8), (3, 4, 16)])
+@pytest.mark.parametrize("lengths,steps", [([5], 5), ([7, 3, 1], 7), ([4, 4], 9)])
+def test_the_training_pass_without_dropout_equals_the_keras_hub_backbone_on_real_tokens(
+        num_layers, num_heads, hidden_dim, lengths, steps):
+    backbone = tiny_bert(num_layers, num_heads, hidden_dim)
+    batch = features(lengths, steps)
+    expected = backbone(batch, training=False)["sequence_output"].numpy()
+    ours = fused_bert.training_sequence_output(backbone, batch, keras.random.SeedGenerator(1), rate=0.0).numpy()
+    real = batch["padding_mask"].astype(bool)
+    np.testing.assert_allclose(ours[real], expected[real], atol=2e-5, rtol=1e-5)
+    assert (ours[~real] == 0).all()  # padded places never went through the layers
+
+
+def test_the_training_pass_drops_out_and_its_gradients_reach_every_weight_it_uses():
+    backbone = tiny_bert(2, 2, 8)
+    backbone.dropout = 0.5  # KerasHub's attribute: the default rate of the training pass
+    batch = features([6, 2], 6)
+    seed = keras.random.SeedGenerator(7)
+    first, second = (fused_bert.training_sequence_output(backbone, batch, seed).numpy() for _ in range(2))
+    real = batch["padding_mask"].astype(bool)
+    assert not np.allclose(first[real], second[real])  # fresh masks each call
+    variables = [v for v in backbone.trainable_variables if "pooled_dense" not in v.path]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(fused_bert.training_sequence_output(backbone, batch, seed) ** 2)
+    gradients = tape.gradient(loss, variables)
+    assert all(g is not None for g in gradients), [v.path for v, g in zip(variables, gradients) if g is None]

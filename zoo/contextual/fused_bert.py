@@ -1,4 +1,4 @@
-"""A fused inference pass through KerasHub's `BertBackbone` (fewer, larger ops), over the backbone's own variables.
+"""A fused pass through KerasHub's `BertBackbone` (fewer, larger ops), over the backbone's own variables.
 
 Why by hand: KerasHub's BERT layer projects queries, keys and values with three `EinsumDense` layers, and on
 TensorFlow's CPU kernels an `Einsum` costs more than a `MatMul` of the same FLOPs (see BENCHMARKS.md: the
@@ -8,7 +8,8 @@ projection is a `MatMul` too: the same arithmetic in fewer, larger ops (see BENC
 
 The fused kernels are concatenated from the live variables on every call (no slower than kernels concatenated
 once, ahead; see BENCHMARKS.md), so a fine-tuned backbone is always what runs, and an export that uses this saves
-each weight once. Inference only: no dropout. `supports(backbone)` says whether a backbone has exactly the
+each weight once. `sequence_output` is the inference pass; `training_sequence_output` the training one (dropout,
+and only the real tokens through the dense products). `supports(backbone)` says whether a backbone has exactly the
 structure written out here (post-norm BERT layers, approximate GELU, as `keras_hub.models.BertBackbone` builds
 them); callers fall back to the Keras model otherwise.
 
@@ -88,23 +89,30 @@ def _fused_projection(attention, hidden_dim):
     return kernel, bias
 
 
-def _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products):
-    """One post-norm BERT layer on (batch x steps, hidden) rows, its dense products through `products`, the
-    attention's products in `products.attention_dtype`."""
+def _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products, rows=None,
+                       dropout=tf.identity):
+    """One post-norm BERT layer on (batch x steps, hidden) rows, or with `rows` (the real tokens' places in
+    batch x steps) on the real tokens' rows alone; its dense products through `products`, the attention's in
+    `products.attention_dtype`; `dropout` where KerasHub's layer has it (the attention's probabilities, the
+    attention's output, the feed-forward output)."""
     heads, head_dim = layer._self_attention_layer._query_dense.kernel.shape[1:]
     weights = product_weights(layer, hidden_dim)
     dtype = products.attention_dtype
     qkv = products.dense(x, index, "qkv", weights["qkv"])
+    if rows is not None:  # back to batch x steps for the attention; padded places zero (their keys are masked)
+        qkv = tf.scatter_nd(rows[:, None], qkv, tf.stack([tf.cast(batch * steps, tf.int64), 3 * hidden_dim]))
     qkv = tf.cast(tf.reshape(qkv, [batch, steps, 3, heads, head_dim]), dtype)  # cast once, before the transpose
     query, key, value = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4]))  # each (batch, heads, steps, head_dim)
     scores = _matmul(query, key, dtype, transpose_b=True) + mask_bias
-    context = _matmul(tf.nn.softmax(scores), value, dtype)
+    context = _matmul(dropout(tf.nn.softmax(scores)), value, dtype)
     context = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [-1, heads * head_dim])
+    if rows is not None:
+        context = tf.gather(context, rows)
     attended = products.dense(context, index, "attention_output", weights["attention_output"])
-    x = _layer_norm(x + attended, layer._self_attention_layer_norm)
+    x = _layer_norm(x + dropout(attended), layer._self_attention_layer_norm)
     hidden = tf.nn.gelu(products.dense(x, index, "intermediate", weights["intermediate"]), approximate=True)
     output = products.dense(hidden, index, "output", weights["output"])
-    return _layer_norm(x + output, layer._feedforward_layer_norm)
+    return _layer_norm(x + dropout(output), layer._feedforward_layer_norm)
 
 
 def sequence_output(backbone, features, precision="float32", products=None):
@@ -127,3 +135,33 @@ def sequence_output(backbone, features, precision="float32", products=None):
     for index, layer in enumerate(backbone.transformer_layers):
         x = _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products)
     return tf.reshape(x, [batch, steps, hidden_dim])
+
+
+def training_sequence_output(backbone, features, seed_generator, rate=None):
+    """(batch, steps, hidden) token vectors of `features` in training: KerasHub's BERT with dropout at `rate`
+    (default: the backbone's) where it has it, drawn from `seed_generator`, and only the real tokens through the
+    embeddings, dense products, layer norms and GELU (the attention alone sees batch x steps). Padded places come
+    out zero. The same arithmetic as `backbone(features, training=True)` on the real tokens (tested at rate 0);
+    on sentence pairs of STS-B train, 42% of a padded batch's places are real tokens, and the forward and backward
+    passes take half KerasHub's time (BENCHMARKS.md, fine-tuning)."""
+    import keras
+
+    rate = backbone.dropout if rate is None else rate
+    dropout = (lambda x: keras.random.dropout(x, rate, seed=seed_generator)) if rate else tf.identity
+    mask = tf.cast(features["padding_mask"], tf.bool)
+    batch, steps = tf.shape(mask)[0], tf.shape(mask)[1]
+    places = tf.where(mask)  # (tokens, 2): (sentence, position) of each real token
+    rows = places[:, 0] * tf.cast(steps, tf.int64) + places[:, 1]
+    hidden_dim = backbone.hidden_dim
+    segment_ids = features.get("segment_ids")
+    segments = (tf.gather(backbone.segment_embedding.embeddings, tf.gather_nd(segment_ids, places))
+                if segment_ids is not None else backbone.segment_embedding.embeddings[0])
+    x = (tf.gather(backbone.token_embedding.embeddings, tf.gather_nd(features["token_ids"], places))
+         + tf.gather(backbone.position_embedding.position_embeddings, places[:, 1]) + segments)
+    x = dropout(_layer_norm(x, backbone.embeddings_layer_norm))
+    mask_bias = (1.0 - tf.cast(mask, x.dtype))[:, None, None, :] * MASKED_SCORE
+    products = FloatProducts(tf.float32)  # bfloat16 training: oneDNN's rewrite of the graph (BFloat16Steps)
+    for index, layer in enumerate(backbone.transformer_layers):
+        x = _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products, rows, dropout)
+    padded = tf.scatter_nd(rows[:, None], x, tf.stack([tf.cast(batch * steps, tf.int64), hidden_dim]))
+    return tf.reshape(padded, [batch, steps, hidden_dim])

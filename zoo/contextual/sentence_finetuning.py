@@ -88,8 +88,8 @@ def fine_tune(encoder, columns, labels, loss="cosent", *, epochs=4, batch_size=1
         checkpoint_dir: a folder to resume from after an interruption (None: no resumption).
         seed: the shuffle and dropout seed.
         precision: "float32", or "bfloat16" for the training steps (`zoo.training.BFloat16Steps`: oneDNN's
-            rewrite, on CPUs with AVX-512 BF16 or AMX; about 1.45x the pairs a second here, STS-B test 85.51
-            against 85.71, BENCHMARKS.md). The development score, and the encoder after, run in float32.
+            rewrite, on CPUs with AVX-512 BF16 or AMX; about 1.3x float32's pairs a second here, BENCHMARKS.md).
+            The development score, and the encoder after, run in float32.
         callbacks: more Keras callbacks for the fit (after the development score's).
 
     Returns: {"dev_scores": {epoch: score}, "best_epoch", "pairs_per_second", "train_seconds", "history"}.

@@ -8,8 +8,9 @@ class SentencePairModel(keras.Model):
     """The training view of a `TextEncoder`: the sentences of a batch of pairs (or triplets) encoded in one pass,
     returned as (batch, columns, output_dim), what the sentence-pair losses take.
 
-    The encoder runs through its KerasHub backbone (dropout on while training), so every step updates the
-    `TextEncoder` itself: after `fit`, `encoder.encode(...)` and `zoo.export(encoder, ...)` give the fine-tuned
+    While training the encoder runs its `train_features` (dropout on; for a KerasHub BERT, fused_bert's training
+    pass over the backbone's own variables, the padding left out of the dense products), so every step updates
+    the `TextEncoder` itself: after `fit`, `encoder.encode(...)` and `zoo.export(encoder, ...)` give the fine-tuned
     model. The features are stacked by column, the batch's first sentences, then its second ones (one forward
     pass over 2 x batch sentences, padded to the longest of them): `sentence_finetuning.pair_batches` makes them.
 
@@ -40,7 +41,8 @@ class SentencePairModel(keras.Model):
         self.columns = int(columns)
 
     def call(self, features, training=None):
-        embeddings = self.encoder.token_id_encoder(features, training=training)
+        embeddings = (self.encoder.train_features(features) if training
+                      else self.encoder.token_id_encoder(features, training=False))
         by_column = keras.ops.reshape(embeddings, (self.columns, -1, self.encoder.output_dim))
         return keras.ops.transpose(by_column, (1, 0, 2))
 

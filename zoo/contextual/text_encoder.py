@@ -4,8 +4,9 @@ Like a sentence-transformers model it is a composition of small parts: tokenizer
 truncation, padding) -> backbone -> `TokenPooling` -> `keras.layers.UnitNormalization`. Calling it on a batch of
 strings runs all of it in the graph (that is what gets exported); `encode()` is the fast path for many sentences:
 it sorts them by length and pads each batch only to its own longest sentence (with XLA, to a few bucketed
-lengths, so that few shapes are compiled). In inference a BERT backbone runs through `fused_bert` (the same
-arithmetic as KerasHub's layers in fewer, larger ops); training goes through the KerasHub model, dropout included.
+lengths, so that few shapes are compiled). A BERT backbone runs through `fused_bert` (the same arithmetic as
+KerasHub's layers in fewer, larger ops), in training too (dropout where KerasHub has it, padding left out of the
+dense products); other backbones run as their Keras models.
 """
 
 
@@ -110,6 +111,8 @@ class TextEncoder(keras.Model):
         self.precision = precision
         self.output_dim = int(embedding.shape[-1])
         self.int8_products = self._int8_products(calibration_sentences) if precision == "int8" else None
+        # Dropout's draws in training through fused_bert (KerasHub's own Dropout layers draw from theirs)
+        self.dropout_seed = keras.random.SeedGenerator(name="dropout_seed") if self.fused else None
 
     def _int8_products(self, calibration_sentences):
         if calibration_sentences is None:
@@ -194,7 +197,7 @@ class TextEncoder(keras.Model):
 
     def call(self, text, training=None):
         features = self.preprocess(text)
-        return self.token_id_encoder(features, training=True) if training else self.embed_features(features)
+        return self.train_features(features) if training else self.embed_features(features)
 
     def compute_output_spec(self, text, training=None):
         # Without it Keras would trace `call` to learn the shape, also while it rebuilds a saved model around
@@ -218,6 +221,16 @@ class TextEncoder(keras.Model):
         if not self.fused:
             return self.token_id_encoder(features, training=False)
         token_vectors = fused_bert.sequence_output(self.backbone, features, self.precision, self.int8_products)
+        embedding = self.token_pooling(token_vectors, features["padding_mask"])
+        return embedding if self.unit_normalization is None else self.unit_normalization(embedding)
+
+    def train_features(self, features):
+        """Packed features -> embedding, in training (dropout on, float32): through `fused_bert`'s training pass
+        where the backbone is a KerasHub BERT (the real tokens alone through the dense products), else the Keras
+        model with training=True."""
+        if not self.fused:
+            return self.token_id_encoder(features, training=True)
+        token_vectors = fused_bert.training_sequence_output(self.backbone, features, self.dropout_seed)
         embedding = self.token_pooling(token_vectors, features["padding_mask"])
         return embedding if self.unit_normalization is None else self.unit_normalization(embedding)
 
