@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.contextual.test_fused_bert import features, tiny_bert
+from tests.contextual.test_fused_bert import features, full_and_reduced, tiny_bert
 from zoo.contextual import fused_bert
 from zoo.contextual.int8_products import PRODUCTS, Int8Products, input_maxima, product_shapes
 from zoo.errors import ZooInputError
@@ -62,11 +62,7 @@ def test_the_quantised_weights_hold_the_float_product_to_within_their_rounding()
 @needs_int8_cpu
 @pytest.mark.parametrize("num_layers,num_heads,hidden_dim", [(1, 1, 8), (3, 4, 16)])
 def test_an_int8_pass_stays_near_float32(num_layers, num_heads, hidden_dim):
-    backbone = tiny_bert(num_layers, num_heads, hidden_dim)
-    batch = features([7, 3, 1], 7)
-    full = fused_bert.sequence_output(backbone, batch).numpy()
-    reduced = fused_bert.sequence_output(backbone, batch, products=quantized(backbone)).numpy()
-    mask = batch["padding_mask"].astype(bool)
+    full, reduced, mask = full_and_reduced(num_layers, num_heads, hidden_dim, products=quantized)
     cosine = (reduced * full).sum(-1) / np.linalg.norm(full, axis=-1) / np.linalg.norm(reduced, axis=-1)
     assert 0 < np.abs(reduced - full).max() and cosine[mask].min() > 0.99, cosine[mask].min()
 
