@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tests.contextual.test_fused_bert import features, full_and_reduced, tiny_bert
 from zoo.contextual import fused_bert
-from zoo.contextual.int8_products import PRODUCTS, Int8Products, input_maxima, product_shapes
+from zoo.contextual.int8_products import PRODUCTS, Int8Products, input_maxima, product_key, product_shapes
 from zoo.errors import ZooInputError
 from zoo.precision import INT8_CPU_FLAGS, cpu_flags, require_int8_cpu
 
@@ -35,9 +35,9 @@ def numpy_int8_dense(x, variables):
 def test_the_int8_product_equals_its_numpy_arithmetic(name):
     backbone = tiny_bert(2, 2, 16)
     products = quantized(backbone)
-    inputs = product_shapes(2, 16, 32)[1, name][0]
+    inputs = product_shapes(2, 16, 32)[product_key(1, name)][0]
     x = np.random.default_rng(4).normal(size=(11, inputs)) * np.geomspace(0.01, 50, 11)[:, None]  # rows' ranges
-    variables = {k: v.numpy() for k, v in products.product_weights[f"1/{name}"].items()}
+    variables = {k: v.numpy() for k, v in products.product_weights[product_key(1, name)].items()}
     ours = products.dense(tf.constant(x.astype("float32")), 1, name).numpy()
     expected = numpy_int8_dense(x.astype(np.float64), variables)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
@@ -49,7 +49,7 @@ def test_the_quantised_weights_hold_the_float_product_to_within_their_rounding()
     products = quantized(backbone)
     for name, weights in fused_bert.product_weights(backbone.transformer_layers[0], 16).items():
         kernel, bias = (w.numpy() for w in weights())
-        variables = {k: v.numpy() for k, v in products.product_weights[f"0/{name}"].items()}
+        variables = {k: v.numpy() for k, v in products.product_weights[product_key(0, name)].items()}
         assert variables["kernel"].dtype == np.int8 and np.abs(variables["kernel"]).max() == 127
         assert (variables["column_sums"] == variables["kernel"].sum(0)).all()
         restored = variables["kernel"] * variables["column_scales"] * variables["inverse_smoothing"][:, None]
@@ -81,7 +81,7 @@ def test_the_calibration_records_the_largest_input_of_each_product():
     centred = summed - summed.mean(-1, keepdims=True)
     embeddings = (centred / np.sqrt(centred.var(-1, keepdims=True) + norm.epsilon) * norm.gamma.numpy()
                   + norm.beta.numpy())
-    assert (maxima[0, "qkv"] >= np.abs(embeddings).reshape(-1, 8).max(0) - 1e-5).all()
+    assert (maxima[product_key(0, "qkv")] >= np.abs(embeddings).reshape(-1, 8).max(0) - 1e-5).all()
     with pytest.raises(ZooInputError, match="at least one sentence"):
         input_maxima(backbone, [])
 

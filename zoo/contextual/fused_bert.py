@@ -23,6 +23,7 @@ the float32 vectors 0.9999 over 2,000 STS-B sentences, STS-B test 82.04 against 
 go through `zoo.contextual.int8_products.Int8Products` (passed as `products`), the attention's in bfloat16.
 """
 
+import keras
 import tensorflow as tf
 
 # A masked key's score gets this added, as Keras' Softmax does for float32.
@@ -100,7 +101,7 @@ def _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, pro
     dtype = products.attention_dtype
     qkv = products.dense(x, index, "qkv", weights["qkv"])
     if rows is not None:  # back to batch x steps for the attention; padded places zero (their keys are masked)
-        qkv = tf.scatter_nd(rows[:, None], qkv, tf.stack([tf.cast(batch * steps, tf.int64), 3 * hidden_dim]))
+        qkv = _scatter_rows(qkv, rows, batch, steps)
     qkv = tf.cast(tf.reshape(qkv, [batch, steps, 3, heads, head_dim]), dtype)  # cast once, before the transpose
     query, key, value = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4]))  # each (batch, heads, steps, head_dim)
     scores = _matmul(query, key, dtype, transpose_b=True) + mask_bias
@@ -115,6 +116,24 @@ def _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, pro
     return _layer_norm(x + dropout(output), layer._feedforward_layer_norm)
 
 
+def _scatter_rows(values, rows, batch, steps):
+    """(tokens, width) rows of the real tokens -> (batch x steps, width), padded places zero."""
+    return tf.scatter_nd(rows[:, None], values, tf.stack([tf.cast(batch * steps, tf.int64), values.shape[-1]]))
+
+
+def _input_embeddings(backbone, token_ids, position_vectors, segment_ids):
+    """The layer-normalised sum of token, position and segment embeddings (segment 0 without `segment_ids`)."""
+    table = backbone.segment_embedding.embeddings
+    segments = tf.gather(table, segment_ids) if segment_ids is not None else table[0]
+    x = tf.gather(backbone.token_embedding.embeddings, token_ids) + position_vectors + segments
+    return _layer_norm(x, backbone.embeddings_layer_norm)
+
+
+def _mask_bias(padding_mask):
+    """(batch, 1, 1, steps): MASKED_SCORE on padded keys, 0 elsewhere (keys only, as KerasHub masks them)."""
+    return (1.0 - tf.cast(padding_mask, tf.float32))[:, None, None, :] * MASKED_SCORE
+
+
 def sequence_output(backbone, features, precision="float32", products=None):
     """(batch, steps, hidden) token vectors of `features` (token_ids, padding_mask, segment_ids), as
     `backbone(features)["sequence_output"]` gives them in inference; `precision`: "float32" or "bfloat16", the
@@ -124,14 +143,10 @@ def sequence_output(backbone, features, precision="float32", products=None):
     token_ids = tf.convert_to_tensor(features["token_ids"])
     batch, steps = tf.shape(token_ids)[0], tf.shape(token_ids)[1]
     hidden_dim = backbone.hidden_dim
-    segment_ids = features.get("segment_ids")
-    segments = (tf.gather(backbone.segment_embedding.embeddings, segment_ids) if segment_ids is not None
-                else backbone.segment_embedding.embeddings[0])
-    x = (tf.gather(backbone.token_embedding.embeddings, token_ids)
-         + backbone.position_embedding.position_embeddings[None, :steps] + segments)
-    x = tf.reshape(_layer_norm(x, backbone.embeddings_layer_norm), [-1, hidden_dim])
-    padding = tf.cast(features["padding_mask"], x.dtype)
-    mask_bias = (1.0 - padding)[:, None, None, :] * MASKED_SCORE  # (batch, 1, 1, steps): keys only, as KerasHub
+    x = _input_embeddings(backbone, token_ids, backbone.position_embedding.position_embeddings[None, :steps],
+                          features.get("segment_ids"))
+    x = tf.reshape(x, [-1, hidden_dim])
+    mask_bias = _mask_bias(features["padding_mask"])
     for index, layer in enumerate(backbone.transformer_layers):
         x = _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products)
     return tf.reshape(x, [batch, steps, hidden_dim])
@@ -144,24 +159,19 @@ def training_sequence_output(backbone, features, seed_generator, rate=None):
     out zero. The same arithmetic as `backbone(features, training=True)` on the real tokens (tested at rate 0);
     on sentence pairs of STS-B train, 42% of a padded batch's places are real tokens, and the forward and backward
     passes take half KerasHub's time (BENCHMARKS.md, fine-tuning)."""
-    import keras
-
     rate = backbone.dropout if rate is None else rate
     dropout = (lambda x: keras.random.dropout(x, rate, seed=seed_generator)) if rate else tf.identity
     mask = tf.cast(features["padding_mask"], tf.bool)
     batch, steps = tf.shape(mask)[0], tf.shape(mask)[1]
     places = tf.where(mask)  # (tokens, 2): (sentence, position) of each real token
     rows = places[:, 0] * tf.cast(steps, tf.int64) + places[:, 1]
-    hidden_dim = backbone.hidden_dim
     segment_ids = features.get("segment_ids")
-    segments = (tf.gather(backbone.segment_embedding.embeddings, tf.gather_nd(segment_ids, places))
-                if segment_ids is not None else backbone.segment_embedding.embeddings[0])
-    x = (tf.gather(backbone.token_embedding.embeddings, tf.gather_nd(features["token_ids"], places))
-         + tf.gather(backbone.position_embedding.position_embeddings, places[:, 1]) + segments)
-    x = dropout(_layer_norm(x, backbone.embeddings_layer_norm))
-    mask_bias = (1.0 - tf.cast(mask, x.dtype))[:, None, None, :] * MASKED_SCORE
+    x = _input_embeddings(backbone, tf.gather_nd(features["token_ids"], places),
+                          tf.gather(backbone.position_embedding.position_embeddings, places[:, 1]),
+                          tf.gather_nd(segment_ids, places) if segment_ids is not None else None)
+    x = dropout(x)
+    mask_bias = _mask_bias(mask)
     products = FloatProducts(tf.float32)  # bfloat16 training: oneDNN's rewrite of the graph (BFloat16Steps)
     for index, layer in enumerate(backbone.transformer_layers):
-        x = _transformer_layer(x, mask_bias, layer, index, batch, steps, hidden_dim, products, rows, dropout)
-    padded = tf.scatter_nd(rows[:, None], x, tf.stack([tf.cast(batch * steps, tf.int64), hidden_dim]))
-    return tf.reshape(padded, [batch, steps, hidden_dim])
+        x = _transformer_layer(x, mask_bias, layer, index, batch, steps, backbone.hidden_dim, products, rows, dropout)
+    return tf.reshape(_scatter_rows(x, rows, batch, steps), [batch, steps, backbone.hidden_dim])

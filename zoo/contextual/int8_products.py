@@ -40,11 +40,16 @@ SMOOTHING_ALPHA = 0.5
 WEIGHT_LEVELS = 127.0  # int8 weights in [-127, 127], symmetric
 
 
+def product_key(index, name):
+    """How product `name` of layer `index` is named here, e.g. "3/qkv" (its weights, the calibration's maxima)."""
+    return f"{index}/{name}"
+
+
 def product_shapes(num_layers, hidden_dim, intermediate_dim):
-    """{(layer index, product): (inputs, outputs)} of a BERT backbone's dense products."""
+    """{product key: (inputs, outputs)} of a BERT backbone's dense products."""
     shapes = {"qkv": (hidden_dim, 3 * hidden_dim), "attention_output": (hidden_dim, hidden_dim),
               "intermediate": (hidden_dim, intermediate_dim), "output": (intermediate_dim, hidden_dim)}
-    return {(index, name): shapes[name] for index in range(num_layers) for name in PRODUCTS}
+    return {product_key(index, name): shapes[name] for index in range(num_layers) for name in PRODUCTS}
 
 
 class Int8Products(keras.layers.Layer):  # made by TextEncoder, never from a config: not registered
@@ -68,12 +73,15 @@ class Int8Products(keras.layers.Layer):  # made by TextEncoder, never from a con
         self.num_layers = int(num_layers)
         self.hidden_dim = int(hidden_dim)
         self.intermediate_dim = int(intermediate_dim)
+        # the attention's own products: bfloat16 where this CPU runs it natively, else float32
+        self.attention_dtype = tf.bfloat16 if cpu_flags() & set(BFLOAT16_CPU_FLAGS) else tf.float32
         # === Layers === (weights only)
         self.product_weights = {}
-        for (index, name), (inputs, outputs) in product_shapes(num_layers, hidden_dim, intermediate_dim).items():
+        for key, (inputs, outputs) in product_shapes(num_layers, hidden_dim, intermediate_dim).items():
             add = lambda part, shape, dtype="float32": self.add_weight(
-                shape=shape, dtype=dtype, initializer="zeros", trainable=False, name=f"layer_{index}_{name}_{part}")
-            self.product_weights[f"{index}/{name}"] = {
+                shape=shape, dtype=dtype, initializer="zeros", trainable=False,
+                name=f"layer_{key.replace('/', '_')}_{part}")
+            self.product_weights[key] = {
                 "kernel": add("kernel", (inputs, outputs), "int8"), "column_scales": add("column_scales", (outputs,)),
                 "column_sums": add("column_sums", (outputs,)), "inverse_smoothing": add("inverse_smoothing", (inputs,)),
                 "bias": add("bias", (outputs,))}
@@ -87,24 +95,19 @@ class Int8Products(keras.layers.Layer):  # made by TextEncoder, never from a con
         products.quantize_backbone(backbone, input_maxima(backbone, calibration_batches), alpha)
         return products
 
-    @property
-    def attention_dtype(self):
-        """The attention's own products: bfloat16 where this CPU runs it natively, else float32."""
-        return tf.bfloat16 if cpu_flags() & set(BFLOAT16_CPU_FLAGS) else tf.float32
-
     def quantize_backbone(self, backbone, maxima, alpha=SMOOTHING_ALPHA):
-        """Fills the weights from `backbone`'s: `maxima` {(layer index, product): (inputs,) largest |activation|
+        """Fills the weights from `backbone`'s: `maxima` {product key: (inputs,) largest |activation|
         seen at the product's input} sets the smoothing, with `alpha` (0 to 1) its share of the activations'."""
         for index, layer in enumerate(backbone.transformer_layers):
             for name, weights in fused_bert.product_weights(layer, backbone.hidden_dim).items():
                 kernel, bias = (np.asarray(value, np.float64) for value in weights())
-                largest_input = np.maximum(maxima[index, name], 1e-5)
+                largest_input = np.maximum(maxima[product_key(index, name)], 1e-5)
                 largest_weight = np.maximum(np.abs(kernel).max(1), 1e-5)
                 smoothing = largest_input ** alpha / largest_weight ** (1 - alpha)
                 smoothed = kernel * smoothing[:, None]
                 scales = np.maximum(np.abs(smoothed).max(0), 1e-12) / WEIGHT_LEVELS
                 quantized = np.round(smoothed / scales).astype(np.int8)
-                variables = self.product_weights[f"{index}/{name}"]
+                variables = self.product_weights[product_key(index, name)]
                 variables["kernel"].assign(quantized)
                 variables["column_scales"].assign(scales.astype(np.float32))
                 variables["column_sums"].assign(quantized.sum(0, dtype=np.int64).astype(np.float32))
@@ -113,7 +116,7 @@ class Int8Products(keras.layers.Layer):  # made by TextEncoder, never from a con
 
     def dense(self, x, index, name, weights=None):
         """x @ kernel + bias of product `name` of layer `index`, in int8 (`weights`, the float ones, unused)."""
-        variables = self.product_weights[f"{index}/{name}"]
+        variables = self.product_weights[product_key(index, name)]
         x = x * variables["inverse_smoothing"]
         row_scales = tf.reduce_max(tf.abs(x), 1, keepdims=True) + 1e-12
         shifted = tf.raw_ops.QuantizeV2(input=x / row_scales + 1.0, min_range=0.0, max_range=2.0, T=tf.quint8,
@@ -138,12 +141,12 @@ class InputMaxima(fused_bert.FloatProducts):
         self.maxima = {}
 
     def dense(self, x, index, name, weights):
-        self.maxima[f"{index}/{name}"] = tf.reduce_max(tf.abs(x), 0)
+        self.maxima[product_key(index, name)] = tf.reduce_max(tf.abs(x), 0)
         return super().dense(x, index, name, weights)
 
 
 def input_maxima(backbone, feature_batches):
-    """{(layer index, product): (inputs,) largest |input|} over `feature_batches` (packed features), float32."""
+    """{product key: (inputs,) largest |input|} over `feature_batches` (packed features), float32."""
     def record(features):
         recorder = InputMaxima()
         fused_bert.sequence_output(backbone, features, products=recorder)
@@ -153,8 +156,7 @@ def input_maxima(backbone, feature_batches):
     maxima = {}
     for features in feature_batches:
         for key, value in run(features).items():
-            index, name = key.split("/")
-            maxima[int(index), name] = np.maximum(maxima.get((int(index), name), 0.0), value.numpy())
+            maxima[key] = np.maximum(maxima.get(key, 0.0), value.numpy())
     if not maxima:
         raise ZooInputError("int8 calibration needs at least one sentence")
     return maxima
